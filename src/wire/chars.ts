@@ -1,0 +1,71 @@
+/**
+ * Byte classes from RFC 9110 §5.6 and RFC 3986, as lookup tables: the parser tests one byte with one
+ * array read instead of a chain of comparisons.
+ */
+
+function table(accept: (byte: number) => boolean): Uint8Array {
+  const result = new Uint8Array(256);
+  for (let byte = 0; byte < 256; byte++) result[byte] = accept(byte) ? 1 : 0;
+  return result;
+}
+
+function isAlphaNumeric(byte: number): boolean {
+  return (
+    (byte >= 0x30 && byte <= 0x39) ||
+    (byte >= 0x41 && byte <= 0x5a) ||
+    (byte >= 0x61 && byte <= 0x7a)
+  );
+}
+
+/** tchar: the characters of a token (method, header name, transfer coding). */
+export const TOKEN = table(
+  (byte) => isAlphaNumeric(byte) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(byte)),
+);
+
+/** field-vchar / obs-text plus SP and HTAB: what may appear inside a field value. */
+export const FIELD_VALUE = table((byte) => byte === 0x09 || (byte >= 0x20 && byte !== 0x7f));
+
+/** Visible ASCII: what a request-target may contain (no spaces, controls, DEL or non-ASCII). */
+export const TARGET = table((byte) => byte > 0x20 && byte < 0x7f);
+
+/** uri-host [ ":" port ] characters, including IP-literal brackets (RFC 3986 §3.2.2). */
+export const HOST = table(
+  (byte) => isAlphaNumeric(byte) || "-._~!$&'()*+,;=%:[]".includes(String.fromCharCode(byte)),
+);
+
+/** Hex digit values; 255 for non-hex bytes. */
+export const HEX_VALUE = (() => {
+  const result = new Uint8Array(256).fill(255);
+  for (let digit = 0; digit < 10; digit++) result[0x30 + digit] = digit;
+  for (let letter = 0; letter < 6; letter++) {
+    result[0x41 + letter] = 10 + letter;
+    result[0x61 + letter] = 10 + letter;
+  }
+  return result;
+})();
+
+export const CR = 0x0d;
+export const LF = 0x0a;
+export const SP = 0x20;
+export const HTAB = 0x09;
+export const COLON = 0x3a;
+
+/** Compares `buffer[start, start + lowerName.length)` with an all-lowercase ASCII name, ignoring case. */
+export function equalsLowercase(buffer: Uint8Array, start: number, lowerName: string): boolean {
+  for (let index = 0; index < lowerName.length; index++) {
+    if ((buffer[start + index]! | 0x20) !== lowerName.charCodeAt(index)) return false;
+  }
+  return true;
+}
+
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/**
+ * Bytes to a string, one character per byte. Node's `latin1Slice` skips the encoding lookup that
+ * `toString("latin1", …)` does on every call; it is undocumented but stable since Node 0.x.
+ */
+export function latin1(buffer: Uint8Array, start: number, end: number): string {
+  return (buffer as unknown as Latin1Slicer).latin1Slice(start, end);
+}

@@ -1,0 +1,280 @@
+import {
+  COLON,
+  CR,
+  equalsLowercase,
+  FIELD_VALUE,
+  HOST,
+  HTAB,
+  LF,
+  latin1,
+  SP,
+  TARGET,
+  TOKEN,
+} from "./chars.js";
+import { RequestHeaders } from "./headers.js";
+import { HttpError } from "./http-error.js";
+
+/**
+ * A parsed request head (RFC 9112 §3–§6). Built once per request by the parser, after the whole
+ * head has arrived; the framing fields decide how the body is read.
+ */
+export class RequestHead {
+  constructor(
+    readonly method: string,
+    /** The request-target exactly as sent (latin1). */
+    readonly target: string,
+    /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+    readonly versionMinor: number,
+    readonly headers: RequestHeaders,
+    /** The declared body length; -1 when there is no Content-Length. */
+    readonly contentLength: number,
+    readonly chunked: boolean,
+    /** Whether the client allows another request on this connection (version and Connection). */
+    readonly keepAlive: boolean,
+    readonly expectContinue: boolean,
+  ) {}
+
+  get hasBody(): boolean {
+    return this.chunked || this.contentLength > 0;
+  }
+}
+
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+):[0-9]{1,5}$/;
+const ABSOLUTE = /^https?:\/\/[^/?#]*/i;
+
+function bad(message: string): HttpError {
+  return new HttpError(400, message, { close: true });
+}
+
+function lineContentEnd(source: Buffer, lineFeed: number): number {
+  return source[lineFeed - 1] === CR ? lineFeed - 1 : lineFeed;
+}
+
+/**
+ * Validates field lines from `position` up to the empty line, recording
+ * [nameStart, nameEnd, valueStart, valueEnd] for each. Line endings were checked by the scanner.
+ */
+export function parseFieldLines(
+  source: Buffer,
+  position: number,
+  end: number,
+  offsets: number[],
+): HttpError | undefined {
+  while (position < end) {
+    const lineFeed = source.indexOf(LF, position);
+    const contentEnd = lineContentEnd(source, lineFeed);
+    if (contentEnd === position) return undefined;
+    const first = source[position]!;
+    if (first === SP || first === HTAB) return bad("Obsolete line folding is not allowed");
+    let cursor = position;
+    while (cursor < contentEnd && TOKEN[source[cursor]!] === 1) cursor++;
+    if (cursor === position) return bad("Invalid header field name");
+    const separator = source[cursor];
+    if (cursor === contentEnd || separator !== COLON) {
+      if (separator === SP || separator === HTAB) {
+        return bad("Whitespace between header field name and colon");
+      }
+      return bad(
+        cursor === contentEnd ? "Header field without a colon" : "Invalid header field name",
+      );
+    }
+    const nameEnd = cursor;
+    cursor++;
+    while (cursor < contentEnd && (source[cursor] === SP || source[cursor] === HTAB)) cursor++;
+    let valueEnd = contentEnd;
+    while (valueEnd > cursor && (source[valueEnd - 1] === SP || source[valueEnd - 1] === HTAB)) {
+      valueEnd--;
+    }
+    for (let index = cursor; index < valueEnd; index++) {
+      if (FIELD_VALUE[source[index]!] !== 1) return bad("Invalid character in header field value");
+    }
+    offsets.push(position, nameEnd, cursor, valueEnd);
+    position = lineFeed + 1;
+  }
+  return undefined;
+}
+
+function methodString(source: Buffer, start: number, end: number): string {
+  // Interned constants for the common methods: no allocation, and comparisons are pointer-cheap.
+  const length = end - start;
+  const first = source[start];
+  if (length === 3 && first === 0x47 && source[start + 1] === 0x45 && source[start + 2] === 0x54) {
+    return "GET";
+  }
+  if (length === 4 && first === 0x50 && latin1(source, start, end) === "POST") return "POST";
+  return latin1(source, start, end);
+}
+
+/** Parses a complete head: `source[start, end)` ends with the empty line. */
+export function parseHead(source: Buffer, start: number, end: number): RequestHead | HttpError {
+  const lineFeed = source.indexOf(LF, start);
+  const lineEnd = lineContentEnd(source, lineFeed);
+
+  let cursor = start;
+  while (cursor < lineEnd && TOKEN[source[cursor]!] === 1) cursor++;
+  if (cursor === start || source[cursor] !== SP) return bad("Malformed request-line: method");
+  const method = methodString(source, start, cursor);
+  const targetStart = ++cursor;
+  while (cursor < lineEnd && TARGET[source[cursor]!] === 1) cursor++;
+  if (cursor === targetStart || source[cursor] !== SP) {
+    return bad("Malformed request-line: request-target");
+  }
+  const target = latin1(source, targetStart, cursor);
+  const version = cursor + 1;
+  if (
+    lineEnd - version !== 8 ||
+    latin1(source, version, version + 5) !== "HTTP/" ||
+    !isDigit(source[version + 5]!) ||
+    source[version + 6] !== 0x2e ||
+    !isDigit(source[version + 7]!)
+  ) {
+    return bad("Malformed request-line: HTTP version");
+  }
+  const major = source[version + 5]! - 0x30;
+  const minor = source[version + 7]! - 0x30;
+  if (major !== 1 || minor > 1) {
+    return new HttpError(505, "HTTP version not supported", { close: true });
+  }
+
+  const offsets: number[] = [];
+  const fieldError = parseFieldLines(source, lineFeed + 1, end, offsets);
+  if (fieldError !== undefined) return fieldError;
+
+  let contentLength = -1;
+  let hostCount = 0;
+  let transferEncoding = false;
+  let chunkedLast = false;
+  let chunkedCount = 0;
+  // Codings other than chunked (gzip, unknown ones…) are not decoded here: 501.
+  let otherCoding = false;
+  let close = false;
+  let keepAliveToken = false;
+  let expectContinue = false;
+
+  for (let index = 0; index < offsets.length; index += 4) {
+    const nameStart = offsets[index]!;
+    const valueStart = offsets[index + 2]!;
+    const valueEnd = offsets[index + 3]!;
+    switch (offsets[index + 1]! - nameStart) {
+      case 4:
+        if (equalsLowercase(source, nameStart, "host")) {
+          hostCount++;
+          for (let byte = valueStart; byte < valueEnd; byte++) {
+            if (HOST[source[byte]!] !== 1) return bad("Invalid Host header");
+          }
+        }
+        break;
+      case 6:
+        if (equalsLowercase(source, nameStart, "expect")) {
+          if (latin1(source, valueStart, valueEnd).toLowerCase() !== "100-continue") {
+            return new HttpError(417, "Only 'Expect: 100-continue' is supported", { close: true });
+          }
+          expectContinue = true;
+        }
+        break;
+      case 10:
+        if (equalsLowercase(source, nameStart, "connection")) {
+          for (const option of listElements(source, valueStart, valueEnd)) {
+            if (option === "close") close = true;
+            else if (option === "keep-alive") keepAliveToken = true;
+          }
+        }
+        break;
+      case 14:
+        if (equalsLowercase(source, nameStart, "content-length")) {
+          if (contentLength !== -1) return bad("Duplicate Content-Length");
+          const digits = valueEnd - valueStart;
+          if (digits === 0 || digits > 15) return bad("Invalid Content-Length");
+          let value = 0;
+          for (let byte = valueStart; byte < valueEnd; byte++) {
+            const code = source[byte]!;
+            if (!isDigit(code)) return bad("Invalid Content-Length");
+            value = value * 10 + (code - 0x30);
+          }
+          contentLength = value;
+        }
+        break;
+      case 17:
+        if (equalsLowercase(source, nameStart, "transfer-encoding")) {
+          transferEncoding = true;
+          for (const element of listElements(source, valueStart, valueEnd)) {
+            const semicolon = element.indexOf(";");
+            const coding = trimWhitespace(semicolon === -1 ? element : element.slice(0, semicolon));
+            if (coding === "chunked") {
+              if (semicolon !== -1) return bad("The chunked transfer coding takes no parameters");
+              chunkedCount++;
+              chunkedLast = true;
+            } else {
+              chunkedLast = false;
+              otherCoding = true;
+            }
+          }
+        }
+        break;
+    }
+  }
+
+  if (transferEncoding) {
+    // RFC 9112 §6.1 and §6.3: every ambiguity in the framing is an error, and the connection closes.
+    if (minor === 0) return bad("Transfer-Encoding is not allowed in an HTTP/1.0 request");
+    if (contentLength !== -1) return bad("Both Transfer-Encoding and Content-Length");
+    if (!chunkedLast) return bad("Transfer-Encoding must end with chunked");
+    if (chunkedCount > 1) return bad("chunked applied more than once");
+    if (otherCoding) {
+      return new HttpError(501, "Transfer coding not implemented", { close: true });
+    }
+  }
+  if (minor === 1 ? hostCount !== 1 : hostCount > 1) {
+    return bad(hostCount === 0 ? "Missing Host header" : "More than one Host header");
+  }
+
+  const targetError = checkTargetForm(method, target);
+  if (targetError !== undefined) return targetError;
+
+  return new RequestHead(
+    method,
+    target,
+    minor,
+    new RequestHeaders(source, offsets),
+    contentLength,
+    transferEncoding,
+    minor === 1 ? !close : keepAliveToken && !close,
+    expectContinue,
+  );
+}
+
+function checkTargetForm(method: string, target: string): HttpError | undefined {
+  if (method === "CONNECT") {
+    return AUTHORITY.test(target) ? undefined : bad("CONNECT needs an authority-form target");
+  }
+  const first = target.charCodeAt(0);
+  if (first === 0x2f) return undefined;
+  if (target === "*") {
+    return method === "OPTIONS" ? undefined : bad("Asterisk-form is only allowed with OPTIONS");
+  }
+  return ABSOLUTE.test(target) ? undefined : bad("Malformed request-target");
+}
+
+function isDigit(byte: number): boolean {
+  return byte >= 0x30 && byte <= 0x39;
+}
+
+/** Lowercased, trimmed, non-empty elements of a comma-separated list (RFC 9110 §5.6.1). */
+function listElements(source: Buffer, start: number, end: number): string[] {
+  const elements: string[] = [];
+  for (const element of latin1(source, start, end).split(",")) {
+    const trimmed = trimWhitespace(element).toLowerCase();
+    if (trimmed !== "") elements.push(trimmed);
+  }
+  return elements;
+}
+
+/** Trims SP and HTAB only: String.trim() would also strip NBSP (0xA0), an obfuscation vector. */
+function trimWhitespace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text.charCodeAt(start) === SP || text.charCodeAt(start) === HTAB)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === SP || text.charCodeAt(end - 1) === HTAB))
+    end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}

@@ -1,0 +1,359 @@
+import { CR, HEX_VALUE, HTAB, LF, latin1, SP } from "./chars.js";
+import { parseFieldLines, parseHead, type RequestHead } from "./head.js";
+import { RequestHeaders } from "./headers.js";
+import { HttpError } from "./http-error.js";
+
+/**
+ * An incremental HTTP/1.1 request parser (RFC 9112). Bytes go in through `execute` in whatever
+ * pieces the socket delivers; the same bytes split any other way give the same calls on the sink.
+ * It never buffers a body: body bytes are handed on as views of the input.
+ */
+
+export interface ParserLimits {
+  /** Longest request-line, CRLF included. Over it: 414. */
+  maxRequestLineBytes: number;
+  /** Largest header section, request-line included. Over it: 431. */
+  maxHeaderBytes: number;
+  /** Most header fields. Over it: 431. */
+  maxHeaderCount: number;
+  /** Longest chunk extension (everything between the chunk size and its CRLF). Over it: 400. */
+  maxChunkExtensionBytes: number;
+  /** Largest trailer section. Over it: 431. */
+  maxTrailerBytes: number;
+  /** Accept a bare LF as a line ending (RFC 9112 §2.2 allows it; smuggling defences reject it). */
+  allowBareLf: boolean;
+}
+
+export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
+  maxRequestLineBytes: 8 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  maxChunkExtensionBytes: 1024,
+  maxTrailerBytes: 8 * 1024,
+  allowBareLf: false,
+});
+
+export interface ParserSink {
+  /** A complete request head; body bytes (if any) follow through `onBody`. */
+  onHead(head: RequestHead): void;
+  /** Body bytes, de-chunked. The buffer is a view of socket memory that is not reused. */
+  onBody(bytes: Buffer): void;
+  /** The body is complete; `trailers` is a flat name/value list, empty without trailers. */
+  onComplete(trailers: readonly string[]): void;
+  /** The input is not a valid request; the parser ignores every later byte. */
+  onError(error: HttpError): void;
+}
+
+enum State {
+  Head = 0,
+  Body = 1,
+  ChunkSize = 2,
+  ChunkSizeWhitespace = 3,
+  ChunkExtension = 4,
+  ChunkSizeLf = 5,
+  ChunkData = 6,
+  ChunkDataCr = 7,
+  ChunkDataLf = 8,
+  Trailers = 9,
+  /** After an error or a request that ends the connection: every later byte is ignored. */
+  Done = 10,
+}
+
+/** 2^53 / 16: one more hex digit past this would lose precision. */
+const CHUNK_SIZE_GUARD = 2 ** 49;
+
+const CHUNK_EXTENSION =
+  /^(?:[ \t]*;[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t !#-[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"))?)*$/;
+
+export class RequestParser {
+  readonly limits: ParserLimits;
+  #sink: ParserSink;
+  #state: State = State.Head;
+
+  /** Bytes of a head (or trailer section) that arrived in earlier reads; `#pendingLength` used. */
+  #pending: Buffer | undefined = undefined;
+  #pendingLength = 0;
+  /** Where the current line starts, counted from the start of the head. */
+  #lineStart = 0;
+  #lineCount = 0;
+  #lastWasCr = false;
+  /** Empty lines skipped before a request-line (RFC 9112 §2.2). */
+  #leadingBytes = 0;
+
+  #remaining = 0;
+  #chunkSizeDigits = 0;
+  #extension = "";
+  #keepAlive = true;
+
+  constructor(sink: ParserSink, limits: ParserLimits = DEFAULT_PARSER_LIMITS) {
+    this.#sink = sink;
+    this.limits = limits;
+  }
+
+  /** True once the parser will accept no more requests (after an error or a closing request). */
+  get done(): boolean {
+    return this.#state === State.Done;
+  }
+
+  /** True between requests, with no partial request buffered. */
+  get idle(): boolean {
+    return this.#state === State.Head && this.#pendingLength === 0 && this.#leadingBytes === 0;
+  }
+
+  /** True while a head is partly received. */
+  get inHead(): boolean {
+    return this.#state === State.Head && (this.#pendingLength > 0 || this.#leadingBytes > 0);
+  }
+
+  /** Stops parsing: later bytes are ignored (used when the connection is closing). */
+  stop(): void {
+    this.#state = State.Done;
+    this.#pending = undefined;
+  }
+
+  execute(input: Buffer): void {
+    let position = 0;
+    const length = input.length;
+    while (position < length) {
+      switch (this.#state) {
+        case State.Head:
+        case State.Trailers:
+          position = this.#readLines(input, position);
+          break;
+        case State.Body:
+          position = this.#readBody(input, position);
+          break;
+        case State.ChunkData:
+          position = this.#readChunkData(input, position);
+          break;
+        case State.Done:
+          return;
+        default:
+          position = this.#readChunkFraming(input, position);
+      }
+    }
+  }
+
+  #fail(status: number, message: string): number {
+    this.#state = State.Done;
+    this.#pending = undefined;
+    this.#sink.onError(new HttpError(status, message, { close: true }));
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  /**
+   * Finds the end of a head or trailer section: scans for LF with indexOf (native speed), checks
+   * each line ending and the limits, and parses the section once it is whole.
+   */
+  #readLines(input: Buffer, position: number): number {
+    const isHead = this.#state === State.Head;
+    const limits = this.limits;
+    if (isHead && this.#pendingLength === 0) {
+      position = this.#skipLeadingEmptyLines(input, position);
+      if (position >= input.length || this.#state === State.Done) return position;
+    }
+    const sectionStart = position - this.#pendingLength;
+    const maxBytes = isHead ? limits.maxHeaderBytes : limits.maxTrailerBytes;
+    let lineFeed = input.indexOf(LF, position);
+    while (lineFeed !== -1) {
+      const offset = lineFeed - sectionStart;
+      const crBefore = lineFeed > position ? input[lineFeed - 1] === CR : this.#lastWasCr;
+      if (!crBefore && !limits.allowBareLf) return this.#fail(400, "Bare LF line ending");
+      const lineLength = offset - this.#lineStart + 1;
+      if (isHead && this.#lineCount === 0 && lineLength > limits.maxRequestLineBytes) {
+        return this.#fail(414, "Request-line too long");
+      }
+      if (offset + 1 > maxBytes) return this.#tooLarge(isHead);
+      if (lineLength === (crBefore ? 2 : 1))
+        return this.#sectionComplete(input, position, lineFeed);
+      this.#lineCount++;
+      if (this.#lineCount > limits.maxHeaderCount + (isHead ? 1 : 0)) {
+        return this.#fail(431, isHead ? "Too many header fields" : "Too many trailer fields");
+      }
+      this.#lineStart = offset + 1;
+      lineFeed = input.indexOf(LF, lineFeed + 1);
+    }
+    const total = input.length - sectionStart;
+    if (isHead && this.#lineCount === 0 && total > limits.maxRequestLineBytes) {
+      return this.#fail(414, "Request-line too long");
+    }
+    if (total > maxBytes) return this.#tooLarge(isHead);
+    this.#lastWasCr = input[input.length - 1] === CR;
+    this.#appendPending(input, position, input.length);
+    return input.length;
+  }
+
+  #tooLarge(isHead: boolean): number {
+    return this.#fail(431, isHead ? "Header section too large" : "Trailer section too large");
+  }
+
+  #skipLeadingEmptyLines(input: Buffer, position: number): number {
+    while (position < input.length) {
+      const byte = input[position]!;
+      if (byte === CR && !this.#lastWasCr) {
+        this.#lastWasCr = true;
+      } else if (byte === LF && (this.#lastWasCr || this.limits.allowBareLf)) {
+        this.#lastWasCr = false;
+      } else if (this.#lastWasCr || byte === LF) {
+        return this.#fail(400, "Malformed empty line before request-line");
+      } else {
+        return position;
+      }
+      position++;
+      if (++this.#leadingBytes > this.limits.maxHeaderBytes) return this.#tooLarge(true);
+    }
+    return position;
+  }
+
+  #appendPending(input: Buffer, start: number, end: number): void {
+    const needed = this.#pendingLength + (end - start);
+    if (this.#pending === undefined || this.#pending.length < needed) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, 2 * (this.#pending?.length ?? 256)));
+      if (this.#pending !== undefined) this.#pending.copy(grown, 0, 0, this.#pendingLength);
+      this.#pending = grown;
+    }
+    input.copy(this.#pending, this.#pendingLength, start, end);
+    this.#pendingLength = needed;
+  }
+
+  #sectionComplete(input: Buffer, position: number, lineFeed: number): number {
+    let source = input;
+    let start = position;
+    let end = lineFeed + 1;
+    if (this.#pendingLength > 0) {
+      this.#appendPending(input, position, end);
+      source = this.#pending!;
+      start = 0;
+      end = this.#pendingLength;
+      // The head keeps views into this buffer, so the next head gets a fresh one.
+      this.#pending = undefined;
+    }
+    this.#pendingLength = 0;
+    this.#lineStart = 0;
+    this.#lineCount = 0;
+    this.#lastWasCr = false;
+    this.#leadingBytes = 0;
+    const next = lineFeed + 1;
+    if (this.#state === State.Trailers) {
+      const trailers = parseTrailers(source, start, end);
+      if (trailers instanceof HttpError) return this.#fail(trailers.status, trailers.message);
+      this.#finishMessage(trailers);
+      return next;
+    }
+    const head = parseHead(source, start, end);
+    if (head instanceof HttpError) return this.#fail(head.status, head.message);
+    this.#keepAlive = head.keepAlive;
+    this.#sink.onHead(head);
+    if (this.#state === State.Done) return next;
+    if (head.chunked) {
+      this.#beginChunk();
+    } else if (head.contentLength > 0) {
+      this.#state = State.Body;
+      this.#remaining = head.contentLength;
+    } else {
+      this.#finishMessage(NO_TRAILERS);
+    }
+    return next;
+  }
+
+  #finishMessage(trailers: readonly string[]): void {
+    this.#state = this.#keepAlive ? State.Head : State.Done;
+    this.#sink.onComplete(trailers);
+  }
+
+  #readBody(input: Buffer, position: number): number {
+    const available = input.length - position;
+    if (available < this.#remaining) {
+      this.#remaining -= available;
+      this.#sink.onBody(position === 0 ? input : input.subarray(position));
+      return input.length;
+    }
+    const end = position + this.#remaining;
+    this.#remaining = 0;
+    this.#sink.onBody(input.subarray(position, end));
+    if (this.#state === State.Body) this.#finishMessage(NO_TRAILERS);
+    return end;
+  }
+
+  #beginChunk(): void {
+    this.#state = State.ChunkSize;
+    this.#remaining = 0;
+    this.#chunkSizeDigits = 0;
+    this.#extension = "";
+  }
+
+  #readChunkData(input: Buffer, position: number): number {
+    const available = input.length - position;
+    const take = Math.min(available, this.#remaining);
+    this.#remaining -= take;
+    this.#sink.onBody(input.subarray(position, position + take));
+    if (this.#remaining === 0 && this.#state === State.ChunkData) this.#state = State.ChunkDataCr;
+    return position + take;
+  }
+
+  /** Chunk-size lines and the CRLF after chunk data, one byte at a time (they are short). */
+  #readChunkFraming(input: Buffer, position: number): number {
+    const byte = input[position]!;
+    switch (this.#state) {
+      case State.ChunkSize: {
+        const digit = HEX_VALUE[byte]!;
+        if (digit !== 255) {
+          if (this.#remaining >= CHUNK_SIZE_GUARD) return this.#fail(400, "Chunk size too large");
+          this.#remaining = this.#remaining * 16 + digit;
+          if (++this.#chunkSizeDigits > 64) return this.#fail(400, "Chunk size too long");
+          return position + 1;
+        }
+        if (this.#chunkSizeDigits === 0) return this.#fail(400, "Invalid chunk size");
+        if (byte === CR) this.#state = State.ChunkSizeLf;
+        else if (byte === 0x3b || byte === SP || byte === HTAB) {
+          this.#state = State.ChunkExtension;
+          return this.#readChunkExtension(input, position);
+        } else return this.#fail(400, "Invalid chunk size");
+        return position + 1;
+      }
+      case State.ChunkExtension:
+        return this.#readChunkExtension(input, position);
+      case State.ChunkSizeLf:
+        if (byte !== LF) return this.#fail(400, "Chunk size line must end with CRLF");
+        if (this.#remaining === 0) {
+          this.#state = State.Trailers;
+        } else {
+          this.#state = State.ChunkData;
+        }
+        return position + 1;
+      case State.ChunkDataCr:
+        if (byte !== CR) return this.#fail(400, "Chunk data must be followed by CRLF");
+        this.#state = State.ChunkDataLf;
+        return position + 1;
+      case State.ChunkDataLf:
+        if (byte !== LF) return this.#fail(400, "Chunk data must be followed by CRLF");
+        this.#beginChunk();
+        return position + 1;
+      default:
+        return this.#fail(500, "Parser in an impossible state");
+    }
+  }
+
+  #readChunkExtension(input: Buffer, position: number): number {
+    const end = input.indexOf(CR, position);
+    const stop = end === -1 ? input.length : end;
+    if (this.#extension.length + (stop - position) > this.limits.maxChunkExtensionBytes) {
+      return this.#fail(400, "Chunk extension too long");
+    }
+    this.#extension += latin1(input, position, stop);
+    if (end === -1) return input.length;
+    if (!CHUNK_EXTENSION.test(this.#extension)) return this.#fail(400, "Malformed chunk extension");
+    this.#state = State.ChunkSizeLf;
+    return end + 1;
+  }
+}
+
+const NO_TRAILERS: readonly string[] = Object.freeze([]);
+
+function parseTrailers(source: Buffer, start: number, end: number): readonly string[] | HttpError {
+  if (end - start <= 2) return NO_TRAILERS;
+  const offsets: number[] = [];
+  const error = parseFieldLines(source, start, end, offsets);
+  if (error !== undefined) return error;
+  return new RequestHeaders(source, offsets).raw;
+}
