@@ -130,8 +130,10 @@ class Part implements MultipartPart {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   }
 
+  /** Discards the rest of the data, also after partly iterating it. */
   async skip(): Promise<void> {
-    this.claim();
+    if (this.detached) return;
+    this.claimed = true;
     await this.reader.discardPart();
   }
 
