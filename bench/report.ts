@@ -1,0 +1,185 @@
+// Markdown for the terminal and bench/RESULTS.md.
+import type { LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
+import type { MemoryScenarioResult } from "./measure-memory.js";
+import { BASELINE_PEER } from "./peers.js";
+import type { MachineInfo } from "./proc-stats.js";
+import type { RunSettings } from "./settings.js";
+import { median, medianRatio, NOISE_THRESHOLD, spread } from "./stats.js";
+
+export interface RunMeta {
+  machine: MachineInfo;
+  /** 1-minute load average when the run started; other work on the machine skews req/s. */
+  loadAverage: number;
+  wrk: string;
+  date: string;
+  command: string;
+  settings: RunSettings;
+}
+
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+export function formatLatency(us: number): string {
+  if (!Number.isFinite(us)) return "—";
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1e6) return `${(us / 1000).toFixed(2)} ms`;
+  return `${(us / 1e6).toFixed(2)} s`;
+}
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "—";
+}
+
+function table(header: readonly string[], rows: readonly string[][]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export function errorSummary(peer: PeerLoadResult): string {
+  const total = { connect: 0, read: 0, write: 0, timeout: 0, "non-2xx": 0 };
+  for (const { wrk } of peer.rounds) {
+    total.connect += wrk.errors.connect;
+    total.read += wrk.errors.read;
+    total.write += wrk.errors.write;
+    total.timeout += wrk.errors.timeout;
+    total["non-2xx"] += wrk.non2xx;
+  }
+  const parts = Object.entries(total).filter(([, count]) => count > 0);
+  return parts.length === 0 ? "0" : parts.map(([kind, count]) => `${kind} ${count}`).join(", ");
+}
+
+export function renderLoadTable(result: LoadScenarioResult): string {
+  const { scenario } = result;
+  const baseline = result.peers.find(
+    (peer) => peer.peer === BASELINE_PEER && peer.rounds.length > 0,
+  );
+  const rows = result.peers.map((peer) => {
+    if (peer.notApplicable !== undefined) {
+      return [peer.peer, "n/a", "—", "—", "—", "—", "—", "—", peer.notApplicable];
+    }
+    const rates = peer.rounds.map((round) => round.wrk.requestsPerSecond);
+    const noise = spread(rates);
+    const ratio =
+      baseline === undefined
+        ? Number.NaN
+        : medianRatio(
+            rates,
+            baseline.rounds.map((round) => round.wrk.requestsPerSecond),
+          );
+    return [
+      peer.peer,
+      integer.format(median(rates)),
+      Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "—",
+      formatLatency(median(peer.rounds.map((round) => round.wrk.p50Us))),
+      formatLatency(median(peer.rounds.map((round) => round.wrk.p99Us))),
+      fixed(median(peer.rounds.map((round) => round.cpuUsPerRequest)), 2),
+      fixed(Math.max(...peer.rounds.map((round) => round.rssKb)) / 1024, 1),
+      errorSummary(peer),
+      noise > NOISE_THRESHOLD ? `⚠ noisy: rounds spread ${(noise * 100).toFixed(0)}%` : "",
+    ];
+  });
+  const title = `### ${scenario.id}. ${scenario.title} — ${scenario.connections} connection${scenario.connections === 1 ? "" : "s"}`;
+  const header = [
+    "Peer",
+    "req/s (median)",
+    "vs node:http",
+    "p50",
+    "p99",
+    "CPU µs/req",
+    "RSS MB",
+    "errors",
+    "note",
+  ];
+  const notes: string[] = [];
+  if (scenario.pipelineDepth !== undefined) {
+    notes.push(`Latency is per batch of ${scenario.pipelineDepth} pipelined requests.`);
+  }
+  if (scenario.feature === "session") {
+    notes.push(
+      "Peers other than slow-serv use the same hand-rolled AES-256-GCM cookie (bench/peers/session-cookie.ts).",
+    );
+  }
+  return [title, "", table(header, rows), ...(notes.length > 0 ? ["", notes.join(" ")] : [])].join(
+    "\n",
+  );
+}
+
+export function renderMemoryTable(result: MemoryScenarioResult): string {
+  const rows = result.peers.map((peer) => {
+    const pick = (select: (round: (typeof peer.rounds)[number]) => number): number =>
+      median(peer.rounds.map(select));
+    const last = peer.rounds[peer.rounds.length - 1];
+    const notes: string[] = [];
+    if (peer.rounds.some((round) => !round.gc)) notes.push("no gc(): heap figures are noisy");
+    const lost = peer.rounds.some((round) => round.alive < round.connections);
+    if (lost) notes.push("server closed some idle connections");
+    if (peer.firstError !== undefined) notes.push(`open failures: ${peer.firstError}`);
+    return [
+      peer.peer,
+      last === undefined
+        ? "—"
+        : `${integer.format(last.connections)} (${integer.format(last.alive)})`,
+      fixed(
+        pick((round) => round.heapKbPerConnection),
+        2,
+      ),
+      fixed(
+        pick((round) => round.externalKbPerConnection),
+        2,
+      ),
+      fixed(
+        pick((round) => round.rssKbPerConnection),
+        2,
+      ),
+      last === undefined
+        ? "—"
+        : `${fixed(last.rssBeforeKb / 1024, 1)} → ${fixed(last.rssAfterKb / 1024, 1)}`,
+      last === undefined ? "—" : `${fixed(last.openMs / 1000, 1)} s`,
+      notes.join("; "),
+    ];
+  });
+  const header = [
+    "Peer",
+    "connections (alive)",
+    "heap KB/conn",
+    "external KB/conn",
+    "RSS KB/conn",
+    "RSS MB before → after",
+    "open time",
+    "note",
+  ];
+  return [
+    `### ${result.scenario.id}. ${result.scenario.title} — ${integer.format(result.connections)} connections`,
+    "",
+    table(header, rows),
+    "",
+    "Heap and external are process.memoryUsage() after gc(), before and after the connections were opened.",
+  ].join("\n");
+}
+
+export function renderHeader(meta: RunMeta): string {
+  const { machine, settings } = meta;
+  const pinning =
+    settings.cores.server === undefined
+      ? "not pinned (fewer than 2 cores)"
+      : `server on core ${settings.cores.server}, load on core ${settings.cores.load} (taskset)`;
+  const busy =
+    meta.loadAverage > 0.5
+      ? [
+          `- ⚠ Load average ${meta.loadAverage.toFixed(2)} at start: other work was running, so absolute ` +
+            "req/s is unreliable; compare the same-round ratios and CPU µs/req.",
+        ]
+      : [];
+  return [
+    "# slow-serv benchmark results",
+    "",
+    `- Date: ${meta.date}`,
+    `- Command: \`${meta.command}\``,
+    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}`,
+    `- Node ${machine.node}; ${meta.wrk}`,
+    `- ${settings.rounds} round(s) × ${settings.durationS} s per peer, warm-up ${settings.warmupS} s; ${pinning}`,
+    "- Ratios are to node:http measured in the same round (median over rounds); " +
+      `rounds whose req/s spread exceeds ${NOISE_THRESHOLD * 100}% are flagged noisy.`,
+    "- CPU µs/req is the server's utime+stime (/proc/PID/stat) per request: noise moves it less than req/s.",
+    ...busy,
+  ].join("\n");
+}

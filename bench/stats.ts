@@ -1,0 +1,33 @@
+// Summaries over rounds: medians, same-round ratios to the baseline, and a noise flag.
+export const NOISE_THRESHOLD = 0.1;
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** (max - min) / median; 0 for a single round. */
+export function spread(values: readonly number[]): number {
+  const finite = values.filter((value) => Number.isFinite(value));
+  if (finite.length < 2) return 0;
+  const middle = median(finite);
+  return middle > 0 ? (Math.max(...finite) - Math.min(...finite)) / middle : Number.NaN;
+}
+
+/** Ratio per round (the peer and the baseline measured in the same round), then the median. */
+export function medianRatio(peer: readonly number[], baseline: readonly number[]): number {
+  const ratios: number[] = [];
+  for (let round = 0; round < Math.min(peer.length, baseline.length); round++) {
+    if (baseline[round]! > 0) ratios.push(peer[round]! / baseline[round]!);
+  }
+  return median(ratios);
+}
+
+/** Round `round` visits the peers starting at a different one each time, so no peer is always first. */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const start = round % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
