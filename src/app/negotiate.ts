@@ -122,6 +122,17 @@ function matches(range: MediaRange, offer: MediaRange): boolean {
   return true;
 }
 
+// Offers come from application code, so there are few distinct ones; parse each once.
+const offerCache = new Map<string, MediaRange | undefined>();
+const OFFER_CACHE_LIMIT = 512;
+
+function parseOffer(offer: string): MediaRange | undefined {
+  if (offerCache.has(offer)) return offerCache.get(offer);
+  const parsed = parseAccept(offer, 1)[0];
+  if (offerCache.size < OFFER_CACHE_LIMIT) offerCache.set(offer, parsed);
+  return parsed;
+}
+
 /**
  * Picks the best of `available` (e.g. `["application/json", "text/html"]`) for an `Accept` header.
  * The most specific matching range sets each offer's quality; ties go to the more specific match,
@@ -140,7 +151,7 @@ export function preferredMediaType(
   let bestSpecificity = -1;
   let bestIndex = Number.POSITIVE_INFINITY;
   for (const offer of available) {
-    const parsedOffer = parseAccept(offer, 1)[0];
+    const parsedOffer = parseOffer(offer);
     if (parsedOffer === undefined) continue;
     let match: MediaRange | undefined;
     let matchSpecificity = -1;
