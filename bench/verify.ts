@@ -136,6 +136,8 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
         socket.destroy();
         resolve(true);
       });
+      // "close" follows every error; without a listener a refused connect would throw.
+      socket.on("error", () => {});
       socket.once("close", () => resolve(false));
     });
     if (ok) return;

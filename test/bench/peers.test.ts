@@ -1,0 +1,33 @@
+// Every runnable peer answers every load scenario exactly as expected (the same check the harness
+// makes before measuring), so a peer that drifts is caught without running a benchmark.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { verifyPeer } from "../../bench/measure-load.js";
+import { type PeerName, readPeerMemory, startPeer, unavailableReason } from "../../bench/peers.js";
+import { SCENARIOS } from "../../bench/scenarios.js";
+
+const candidates: PeerName[] = ["node-http", "fastify", "hono", "express", "slow-serv"];
+
+for (const name of candidates) {
+  const reason = unavailableReason(name);
+  test(`peer ${name} gives the expected response in every load scenario`, {
+    skip: reason,
+  }, async () => {
+    const peer = await startPeer(name, undefined);
+    try {
+      for (const scenario of SCENARIOS) {
+        if (scenario.kind !== "load") continue;
+        if (scenario.feature !== undefined && peer.unsupported.includes(scenario.feature)) continue;
+        const headers = await verifyPeer(scenario, peer);
+        if (scenario.feature === "session")
+          assert.match(headers[0] ?? "", /^Cookie: [^=;]+=[^;]+$/);
+      }
+      const memory = await readPeerMemory(peer);
+      assert.equal(memory.gc, true, "peers run with --expose-gc so memory readings are after a GC");
+      assert.ok(memory.heapUsed > 0);
+    } finally {
+      await peer.child.stop();
+    }
+    assert.notEqual(peer.child.process.exitCode ?? peer.child.process.signalCode, null);
+  });
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  clockTicksPerSecond,
+  cpuMicrosPerRequest,
+  parseCpuTicks,
+  parseRssKb,
+  readCpuTicks,
+  readRssKb,
+} from "../../bench/proc-stats.js";
+
+test("utime + stime are found even when the command name has spaces and parentheses", () => {
+  const stat =
+    "4242 (node (x) y) S 1 4242 4242 0 -1 4194560 5000 0 0 0 731 269 0 0 20 0 11 0 100 1000 2000";
+  assert.equal(parseCpuTicks(stat), 731 + 269);
+});
+
+test("a malformed stat line is rejected instead of yielding NaN", () => {
+  assert.throws(() => parseCpuTicks("1 (x) S 1"), /unexpected/);
+});
+
+test("VmRSS is read in kB", () => {
+  assert.equal(parseRssKb("Name:\tnode\nVmPeak:\t 9 kB\nVmRSS:\t   51234 kB\n"), 51234);
+  assert.throws(() => parseRssKb("Name:\tnode\n"), /VmRSS/);
+});
+
+test("CPU per request converts clock ticks to microseconds", () => {
+  const ticks = clockTicksPerSecond();
+  // One second of CPU over 100,000 requests is 10 µs each.
+  assert.equal(cpuMicrosPerRequest(0, ticks, 100_000), 10);
+  assert.ok(Number.isNaN(cpuMicrosPerRequest(0, ticks, 0)));
+});
+
+test("this process's own counters are readable and CPU time grows with work", () => {
+  const before = readCpuTicks(process.pid);
+  const deadline = Date.now() + 60;
+  let spin = 0;
+  while (Date.now() < deadline) spin++;
+  assert.ok(spin > 0);
+  assert.ok(readCpuTicks(process.pid) > before);
+  assert.ok(readRssKb(process.pid) > 1000);
+});
