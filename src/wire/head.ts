@@ -239,7 +239,8 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
     contentLength,
     transferEncoding,
     minor === 1 ? !close : keepAliveToken && !close,
-    expectContinue,
+    // RFC 9110 §10.1.1: an HTTP/1.0 client does not know 100 Continue, so its expectation is ignored.
+    expectContinue && minor === 1,
   );
 }
 

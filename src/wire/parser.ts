@@ -48,7 +48,6 @@ enum State {
   Head = 0,
   Body = 1,
   ChunkSize = 2,
-  ChunkSizeWhitespace = 3,
   ChunkExtension = 4,
   ChunkSizeLf = 5,
   ChunkData = 6,
@@ -153,34 +152,49 @@ export class RequestParser {
       if (position >= input.length || this.#state === State.Done) return position;
     }
     const sectionStart = position - this.#pendingLength;
-    const maxBytes = isHead ? limits.maxHeaderBytes : limits.maxTrailerBytes;
+    let lineLimit = this.#lineLimit(isHead);
     let lineFeed = input.indexOf(LF, position);
     while (lineFeed !== -1) {
       const offset = lineFeed - sectionStart;
+      // A byte before this LF was already over the limit: that is what byte-by-byte input reports.
+      if (offset > lineLimit) return this.#overLimit(isHead);
       const crBefore = lineFeed > position ? input[lineFeed - 1] === CR : this.#lastWasCr;
       if (!crBefore && !limits.allowBareLf) return this.#fail(400, "Bare LF line ending");
-      const lineLength = offset - this.#lineStart + 1;
-      if (isHead && this.#lineCount === 0 && lineLength > limits.maxRequestLineBytes) {
-        return this.#fail(414, "Request-line too long");
-      }
-      if (offset + 1 > maxBytes) return this.#tooLarge(isHead);
-      if (lineLength === (crBefore ? 2 : 1))
+      if (offset === lineLimit) return this.#overLimit(isHead);
+      if (offset - this.#lineStart + 1 === (crBefore ? 2 : 1)) {
         return this.#sectionComplete(input, position, lineFeed);
+      }
       this.#lineCount++;
       if (this.#lineCount > limits.maxHeaderCount + (isHead ? 1 : 0)) {
         return this.#fail(431, isHead ? "Too many header fields" : "Too many trailer fields");
       }
       this.#lineStart = offset + 1;
+      if (this.#lineCount === 1) lineLimit = this.#lineLimit(isHead);
       lineFeed = input.indexOf(LF, lineFeed + 1);
     }
-    const total = input.length - sectionStart;
-    if (isHead && this.#lineCount === 0 && total > limits.maxRequestLineBytes) {
-      return this.#fail(414, "Request-line too long");
-    }
-    if (total > maxBytes) return this.#tooLarge(isHead);
+    if (input.length - sectionStart > lineLimit) return this.#overLimit(isHead);
     this.#lastWasCr = input[input.length - 1] === CR;
     this.#appendPending(input, position, input.length);
     return input.length;
+  }
+
+  /**
+   * The section offset the current line's LF must come before. The request-line has its own
+   * limit (414) inside the section's (431); whichever is smaller is reached first.
+   */
+  #lineLimit(isHead: boolean): number {
+    const limits = this.limits;
+    if (!isHead) return limits.maxTrailerBytes;
+    if (this.#lineCount > 0) return limits.maxHeaderBytes;
+    return Math.min(limits.maxRequestLineBytes, limits.maxHeaderBytes);
+  }
+
+  #overLimit(isHead: boolean): number {
+    const limits = this.limits;
+    if (isHead && this.#lineCount === 0 && limits.maxRequestLineBytes <= limits.maxHeaderBytes) {
+      return this.#fail(414, "Request-line too long");
+    }
+    return this.#tooLarge(isHead);
   }
 
   #tooLarge(isHead: boolean): number {
@@ -335,16 +349,22 @@ export class RequestParser {
   }
 
   #readChunkExtension(input: Buffer, position: number): number {
-    const end = input.indexOf(CR, position);
-    const stop = end === -1 ? input.length : end;
-    if (this.#extension.length + (stop - position) > this.limits.maxChunkExtensionBytes) {
-      return this.#fail(400, "Chunk extension too long");
+    // Bounded by the limit: a byte loop here cannot run long, and it sees a bare LF at once.
+    const budget = this.limits.maxChunkExtensionBytes - this.#extension.length;
+    const length = input.length;
+    let cursor = position;
+    while (cursor < length) {
+      const byte = input[cursor]!;
+      if (byte === CR) break;
+      if (byte === LF) return this.#fail(400, "Chunk size line must end with CRLF");
+      if (cursor - position >= budget) return this.#fail(400, "Chunk extension too long");
+      cursor++;
     }
-    this.#extension += latin1(input, position, stop);
-    if (end === -1) return input.length;
+    this.#extension += latin1(input, position, cursor);
+    if (cursor === length) return length;
     if (!CHUNK_EXTENSION.test(this.#extension)) return this.#fail(400, "Malformed chunk extension");
     this.#state = State.ChunkSizeLf;
-    return end + 1;
+    return cursor + 1;
   }
 }
 
