@@ -71,3 +71,20 @@ export function jarToken(jar: CookieJar, wireName: string): string {
 export function kidOf(key: string): string {
   return new Keyring([key]).primary.kid;
 }
+
+/** One request/response cycle through a manager and a cookie jar. */
+export async function roundTrip<S extends object>(
+  manager: {
+    load(cookies: Record<string, string>, secure: boolean): Promise<S>;
+    commit(session: S): { setCookies: string[]; accessed: boolean };
+  },
+  jar: CookieJar,
+  handler: (session: S) => void = () => {},
+  secure = true,
+): Promise<{ session: S; setCookies: string[]; accessed: boolean }> {
+  const session = await manager.load({ ...jar.cookies }, secure);
+  handler(session);
+  const { setCookies, accessed } = manager.commit(session);
+  jar.apply(setCookies);
+  return { session, setCookies, accessed };
+}
