@@ -1,0 +1,70 @@
+import { HttpError } from "../wire/http-error.js";
+import { statusText } from "../wire/status.js";
+import { preferredMediaType } from "./negotiate.js";
+import type { Request } from "./request.js";
+import type { Response } from "./response.js";
+import { html } from "./template.js";
+
+const OFFERS = ["text/html", "application/json", "text/plain"];
+
+/** Headers that describe the failed body and must not survive into the error response. */
+const BODY_HEADERS = [
+  "content-type",
+  "content-length",
+  "content-encoding",
+  "content-disposition",
+  "etag",
+  "last-modified",
+  "content-range",
+];
+
+/**
+ * The default error response, in the format the client prefers (HTML, JSON or text). 4xx messages
+ * are shown as written; 5xx show only the reason phrase unless `development` is on, which adds the
+ * stack. Headers set earlier (cookies, request id) are kept; body headers are dropped.
+ */
+export function renderErrorResponse(
+  error: unknown,
+  request: Request,
+  response: Response,
+  development: boolean,
+): void {
+  const httpError = error instanceof HttpError ? error : undefined;
+  const status = httpError?.status ?? 500;
+  const reason = statusText(status);
+  const message = httpError?.expose ? httpError.message : reason;
+  const detail =
+    development && status >= 500 && error instanceof Error
+      ? (error.stack ?? String(error))
+      : undefined;
+  const details = httpError?.expose ? httpError.details : undefined;
+
+  const headers = response.headers;
+  for (const name of BODY_HEADERS) headers.delete(name);
+  if (httpError !== undefined)
+    for (const [name, value] of Object.entries(httpError.headers)) headers.set(name, value);
+  if (httpError?.close) headers.set("connection", "close");
+  response.status = status;
+  response.ended = true;
+
+  const type = preferredMediaType(request.headers.get("accept"), OFFERS) ?? "text/plain";
+  if (type === "application/json") {
+    const payload: Record<string, unknown> = { status, error: reason, message };
+    if (details !== undefined) payload.details = details;
+    if (detail !== undefined) payload.stack = detail;
+    response.json(payload);
+  } else if (type === "text/html") {
+    response.html(html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${status} ${reason}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}pre{background:#f4f4f4;padding:1rem;overflow:auto;font-size:13px}</style></head>
+<body><h1>${status} ${reason}</h1>${message === reason ? "" : html`<p>${message}</p>`}${
+      details === undefined ? "" : html`<pre>${JSON.stringify(details, null, 2)}</pre>`
+    }${detail === undefined ? "" : html`<pre>${detail}</pre>`}</body></html>
+`);
+  } else {
+    let text = message === reason ? `${status} ${reason}\n` : `${status} ${reason}: ${message}\n`;
+    if (details !== undefined) text += `${JSON.stringify(details, null, 2)}\n`;
+    if (detail !== undefined) text += `\n${detail}\n`;
+    response.text(text);
+  }
+}

@@ -1,0 +1,184 @@
+import type { RequestBody } from "../wire/body.js";
+import type { RequestHead } from "../wire/head.js";
+import { HttpError } from "../wire/http-error.js";
+import { type ConnectionInfo, WireRequest } from "../wire/request.js";
+import { parseMediaType } from "./body/media-type.js";
+import {
+  collectMultipart,
+  type MultipartLimits,
+  type MultipartPart,
+  multipartBoundary,
+  parseMultipart,
+} from "./body/multipart.js";
+import { parseQuery, type QueryParams } from "./body/query.js";
+import { type FormFields, parseUrlencoded } from "./body/urlencoded.js";
+import { parseCookieHeader } from "./cookies.js";
+import { clientAddress, type ProxyTrust } from "./proxy.js";
+
+/** Settings a request needs from its server; shared by every request, never copied. */
+export interface RequestSettings {
+  readonly trustProxy: ProxyTrust;
+  readonly maxQueryKeys: number;
+  readonly maxFormFields: number;
+  readonly multipart: MultipartLimits;
+  readonly requestIdHeader: string | false;
+  nextRequestId(): string;
+}
+
+/** A form: its fields, and for multipart/form-data the uploaded files, each fully in memory. */
+export interface ParsedForm {
+  readonly fields: FormFields;
+  readonly files: ReadonlyArray<{
+    readonly name: string;
+    readonly filename: string;
+    readonly contentType: string;
+    readonly bytes: Buffer;
+  }>;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/**
+ * The request a handler sees. Everything beyond the wire request is computed on first use:
+ * query, cookies, client address and host cost nothing for handlers that do not ask.
+ */
+export class Request<
+  Params extends Record<string, string> = Record<string, string>,
+> extends WireRequest {
+  /** Path parameters of the matched route, percent-decoded. */
+  params: Params;
+  /** Per-request storage for hooks and handlers (e.g. the signed-in user). */
+  readonly state: Record<string, unknown> = {};
+  readonly #settings: RequestSettings;
+  #query: QueryParams | undefined = undefined;
+  #cookies: Record<string, string> | undefined = undefined;
+  #id: string | undefined = undefined;
+  #bytes: Promise<Buffer> | undefined = undefined;
+
+  constructor(
+    head: RequestHead,
+    body: RequestBody | undefined,
+    connection: ConnectionInfo,
+    settings: RequestSettings,
+  ) {
+    super(head, body, connection);
+    this.params = EMPTY_PARAMS as Params;
+    this.#settings = settings;
+  }
+
+  /** Query parameters; repeated keys become arrays in order. */
+  get query(): QueryParams {
+    if (this.#query === undefined) {
+      const mark = this.url.indexOf("?");
+      this.#query = parseQuery(
+        mark === -1 ? "" : this.url.slice(mark + 1),
+        this.#settings.maxQueryKeys,
+      );
+    }
+    return this.#query;
+  }
+
+  /** Cookies sent by the client (RFC 6265 parsing; malformed pairs are skipped). */
+  get cookies(): Readonly<Record<string, string>> {
+    if (this.#cookies === undefined) this.#cookies = parseCookieHeader(this.headers.get("cookie"));
+    return this.#cookies;
+  }
+
+  /** The client's address; with `trustProxy`, taken from Forwarded / X-Forwarded-For. */
+  get ip(): string {
+    return clientAddress(this, this.#settings.trustProxy).ip;
+  }
+
+  /** "https" when the request came over TLS (or, with `trustProxy`, through an HTTPS proxy). */
+  get protocol(): "http" | "https" {
+    return clientAddress(this, this.#settings.trustProxy).protocol;
+  }
+
+  get secure(): boolean {
+    return this.protocol === "https";
+  }
+
+  /** The host the client asked for, without the port; with `trustProxy`, the forwarded host. */
+  get host(): string {
+    return clientAddress(this, this.#settings.trustProxy).host;
+  }
+
+  /** The request id: the client's `X-Request-Id` (if valid) or a generated one. */
+  get id(): string {
+    if (this.#id === undefined) {
+      const header = this.#settings.requestIdHeader;
+      const given = header === false ? undefined : this.headers.get(header);
+      this.#id =
+        given !== undefined && /^[\w.:@/+=-]{1,128}$/.test(given)
+          ? given
+          : this.#settings.nextRequestId();
+    }
+    return this.#id;
+  }
+
+  /** The media type of the body, lowercased, without parameters (e.g. "application/json"). */
+  get contentType(): string | undefined {
+    return parseMediaType(this.headers.get("content-type"))?.essence;
+  }
+
+  /** The whole body, read once and kept, so hooks and the handler can both read it. */
+  override bytes(): Promise<Buffer> {
+    if (this.#bytes === undefined) this.#bytes = super.bytes();
+    return this.#bytes;
+  }
+
+  override async text(): Promise<string> {
+    return (await this.bytes()).toString("utf8");
+  }
+
+  /** The body parsed as JSON. Wrong content type: 415. Malformed: 400. Too large: 413. */
+  async json<T = unknown>(): Promise<T> {
+    const type = this.contentType;
+    if (type === undefined || !JSON_TYPE.test(type)) {
+      throw new HttpError(415, "Expected a JSON body (Content-Type: application/json)");
+    }
+    const text = await this.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      const detail = error instanceof SyntaxError ? `: ${error.message}` : "";
+      throw new HttpError(400, `Malformed JSON body${detail}`);
+    }
+  }
+
+  /**
+   * A form body: `application/x-www-form-urlencoded`, or `multipart/form-data` with its files in
+   * memory (for large uploads stream them with `multipart()` instead). Other types: 415.
+   */
+  async form(): Promise<ParsedForm> {
+    const type = this.contentType;
+    if (type === "application/x-www-form-urlencoded") {
+      const fields = parseUrlencoded(await this.text(), {
+        maxFields: this.#settings.maxFormFields,
+      });
+      return { fields, files: [] };
+    }
+    if (type === "multipart/form-data") {
+      const boundary = multipartBoundary(this.headers.get("content-type"));
+      return collectMultipart(this, boundary, this.#settings.multipart);
+    }
+    throw new HttpError(
+      415,
+      "Expected a form body (application/x-www-form-urlencoded or multipart/form-data)",
+    );
+  }
+
+  /**
+   * The parts of a `multipart/form-data` body as they arrive; file parts can be piped to disk
+   * without buffering: `await pipeline(part, createWriteStream(path))`.
+   */
+  multipart(limits?: Partial<MultipartLimits>): AsyncGenerator<MultipartPart> {
+    if (this.contentType !== "multipart/form-data") {
+      throw new HttpError(415, "Expected a multipart/form-data body");
+    }
+    const boundary = multipartBoundary(this.headers.get("content-type"));
+    return parseMultipart(this, boundary, { ...this.#settings.multipart, ...limits });
+  }
+}
+
+const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});

@@ -1,0 +1,158 @@
+import { Readable } from "node:stream";
+import { type WireBody, WireResponse } from "../wire/response.js";
+import { ResponseCookies } from "./cookies.js";
+import { SafeHtml } from "./template.js";
+
+/** A JSON value a handler may assign to `response.body`. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue | undefined };
+
+/**
+ * What `response.body` accepts: text (text/plain), bytes (application/octet-stream), escaped HTML
+ * from the `html` template (text/html), a plain object or array (JSON), a stream or async iterable
+ * (streamed), or null/undefined (empty).
+ */
+export type ResponseBody = WireBody | SafeHtml | JsonValue | object;
+
+const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
+
+/**
+ * The response a handler fills in. Assign `status`, `headers` and `body`, or use the helpers;
+ * nothing is sent until the handler (and the after hooks) are done.
+ */
+export class Response extends WireResponse<ResponseBody> {
+  #cookies: ResponseCookies | undefined = undefined;
+  /** Set by `end()`: later before hooks and the handler are skipped. */
+  ended = false;
+
+  /** Cookies to set or delete with this response. */
+  get cookies(): ResponseCookies {
+    if (this.#cookies === undefined) this.#cookies = new ResponseCookies();
+    return this.#cookies;
+  }
+
+  /** The cookies if any were set, without creating them. */
+  get cookiesIfAny(): ResponseCookies | undefined {
+    return this.#cookies;
+  }
+
+  /** Sets the status; chainable: `response.setStatus(201).json(created)`. */
+  setStatus(status: number): this {
+    this.status = status;
+    return this;
+  }
+
+  /** Sets a header; chainable. */
+  header(name: string, value: string | number | readonly string[]): this {
+    this.headers.set(name, value);
+    return this;
+  }
+
+  /** A JSON body (`application/json; charset=utf-8`). */
+  json(value: unknown, status?: number): this {
+    if (status !== undefined) this.status = status;
+    this.headers.set("content-type", "application/json; charset=utf-8");
+    this.body = JSON.stringify(value) ?? "null";
+    return this;
+  }
+
+  /** An HTML body (`text/html; charset=utf-8`); pass the result of the `html` template. */
+  html(markup: SafeHtml | string, status?: number): this {
+    if (status !== undefined) this.status = status;
+    this.headers.set("content-type", "text/html; charset=utf-8");
+    this.body = typeof markup === "string" ? markup : markup.value;
+    return this;
+  }
+
+  /** A plain-text body (`text/plain; charset=utf-8`). */
+  text(value: string, status?: number): this {
+    if (status !== undefined) this.status = status;
+    this.headers.set("content-type", "text/plain; charset=utf-8");
+    this.body = value;
+    return this;
+  }
+
+  /** Redirects to `url` (302 Found unless told otherwise) and ends the response. */
+  redirect(url: string, status = 302): this {
+    if (!REDIRECT_STATUSES.has(status)) {
+      throw new RangeError(
+        `redirect() takes a 3xx status (301, 302, 303, 307 or 308), got ${status}`,
+      );
+    }
+    this.status = status;
+    this.headers.set("location", encodeURI(decodeURISafe(url)));
+    this.headers.set("content-type", "text/plain; charset=utf-8");
+    this.body = `Redirecting to ${url}\n`;
+    this.ended = true;
+    return this;
+  }
+
+  /** Ends the response here: in a before hook, the remaining before hooks and the handler are skipped. */
+  end(body?: ResponseBody): this {
+    if (body !== undefined) this.body = body;
+    this.ended = true;
+    return this;
+  }
+}
+
+function decodeURISafe(url: string): string {
+  try {
+    return decodeURI(url);
+  } catch {
+    return url;
+  }
+}
+
+function isPlainJson(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * Turns what the handler assigned into what the engine sends, with a default Content-Type for
+ * each kind, and writes the cookies. Runs once, after the after hooks.
+ */
+export function prepareResponse(response: Response): void {
+  const cookies = response.cookiesIfAny;
+  if (cookies !== undefined && cookies.size > 0) {
+    for (const value of cookies.toHeaderValues()) response.headers.append("set-cookie", value);
+  }
+  const body = response.body;
+  if (body === undefined || body === null) return;
+  const headers = response.headers;
+  if (typeof body === "string") {
+    if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");
+    return;
+  }
+  if (typeof body !== "object") {
+    response.body = JSON.stringify(body);
+    if (!headers.has("content-type"))
+      headers.set("content-type", "application/json; charset=utf-8");
+    return;
+  }
+  if (body instanceof Uint8Array) {
+    if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
+    return;
+  }
+  if (body instanceof SafeHtml) {
+    response.body = body.value;
+    if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
+    return;
+  }
+  if (body instanceof Readable || Symbol.asyncIterator in body) return;
+  if (isPlainJson(body) || typeof (body as { toJSON?: unknown }).toJSON === "function") {
+    response.body = JSON.stringify(body);
+    if (!headers.has("content-type"))
+      headers.set("content-type", "application/json; charset=utf-8");
+    return;
+  }
+  throw new TypeError(
+    "response.body must be a string, Uint8Array, html`…` template, plain object or array (JSON), stream, async iterable or null",
+  );
+}

@@ -1,0 +1,199 @@
+import type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./pipeline.js";
+import type { Request } from "./request.js";
+import type { Response } from "./response.js";
+import type { RouteParams } from "./route-params.js";
+
+export type Handler<Params extends Record<string, string> = Record<string, string>> = (
+  request: Request<Params>,
+  response: Response,
+) => HandlerResult;
+
+/** Hooks for the whole app, a group, or one route. Each runs in the order given. */
+export interface Hooks {
+  before?: readonly BeforeHook[];
+  after?: readonly AfterHook[];
+  error?: readonly ErrorHook[];
+}
+
+export interface RouteOptions extends Hooks {
+  /** Methods this route answers; without it the route answers every method (as in the prototype). */
+  methods?: readonly string[];
+  /** Largest request body for this route, overriding the server's `limits.maxBodyBytes`. */
+  bodyLimit?: number;
+}
+
+/** One registered route, with the groups it was registered through (outermost first). */
+export interface RouteDefinition {
+  readonly methods: readonly string[] | "*";
+  readonly pattern: string;
+  readonly handler: Handler;
+  readonly options: RouteOptions;
+  readonly groups: readonly RouteGroup[];
+}
+
+/** What a group reports its registrations to: the server that owns it. */
+export interface RouteSink {
+  addRoute(definition: RouteDefinition): void;
+  assertOpen(what: string): void;
+}
+
+const HTTP_METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function checkHookList(name: string, hooks: readonly unknown[] | undefined): void {
+  if (hooks === undefined) return;
+  if (!Array.isArray(hooks) || hooks.some((hook) => typeof hook !== "function")) {
+    throw new TypeError(`'${name}' must be an array of functions`);
+  }
+}
+
+/**
+ * Route registration: `route`, the method shortcuts and nested `group`s. A group adds its prefix
+ * to every pattern and its hooks to every route registered through it.
+ */
+export class RouteGroup {
+  readonly prefix: string;
+  readonly hooks: { before: BeforeHook[]; after: AfterHook[]; error: ErrorHook[] };
+  readonly #sink: RouteSink;
+  readonly #parents: readonly RouteGroup[];
+
+  constructor(sink: RouteSink, prefix: string, parents: readonly RouteGroup[], hooks: Hooks = {}) {
+    if (prefix !== "" && (!prefix.startsWith("/") || prefix.endsWith("/"))) {
+      throw new TypeError(
+        `Group prefix '${prefix}' must start with "/" and not end with "/" (for example "/api")`,
+      );
+    }
+    checkHookList("hooks.before", hooks.before);
+    checkHookList("hooks.after", hooks.after);
+    checkHookList("hooks.error", hooks.error);
+    this.#sink = sink;
+    this.prefix = prefix;
+    this.#parents = parents;
+    this.hooks = {
+      before: [...(hooks.before ?? [])],
+      after: [...(hooks.after ?? [])],
+      error: [...(hooks.error ?? [])],
+    };
+  }
+
+  /** Registers `handler` for `path`; without `options.methods` it answers every method. */
+  route<Path extends string>(
+    path: Path,
+    handler: Handler<RouteParams<Path>>,
+    options: RouteOptions = {},
+  ): this {
+    this.#sink.assertOpen("routes");
+    if (typeof handler !== "function") {
+      throw new TypeError(`The handler for '${path}' must be a function (request, response) => …`);
+    }
+    checkHookList(`before hooks of '${path}'`, options.before);
+    checkHookList(`after hooks of '${path}'`, options.after);
+    checkHookList(`error hooks of '${path}'`, options.error);
+    if (options.bodyLimit !== undefined && !(options.bodyLimit >= 0)) {
+      throw new TypeError(`'bodyLimit' of '${path}' must be a number of bytes ≥ 0`);
+    }
+    let methods: readonly string[] | "*" = "*";
+    if (options.methods !== undefined) {
+      if (!Array.isArray(options.methods) || options.methods.length === 0) {
+        throw new TypeError(
+          `'methods' of '${path}' must be a non-empty array like ["GET", "POST"]`,
+        );
+      }
+      methods = options.methods.map((method) => {
+        if (typeof method !== "string" || !HTTP_METHOD.test(method)) {
+          throw new TypeError(`Invalid method ${JSON.stringify(method)} for '${path}'`);
+        }
+        return method.toUpperCase();
+      });
+    }
+    const pattern = this.prefix === "" ? path : path === "/" ? this.prefix : this.prefix + path;
+    this.#sink.addRoute({
+      methods,
+      pattern,
+      handler: handler as Handler,
+      options,
+      groups: [...this.#parents, this],
+    });
+    return this;
+  }
+
+  get<Path extends string>(
+    path: Path,
+    handler: Handler<RouteParams<Path>>,
+    options?: Omit<RouteOptions, "methods">,
+  ): this {
+    return this.route(path, handler, { ...options, methods: ["GET"] });
+  }
+
+  post<Path extends string>(
+    path: Path,
+    handler: Handler<RouteParams<Path>>,
+    options?: Omit<RouteOptions, "methods">,
+  ): this {
+    return this.route(path, handler, { ...options, methods: ["POST"] });
+  }
+
+  put<Path extends string>(
+    path: Path,
+    handler: Handler<RouteParams<Path>>,
+    options?: Omit<RouteOptions, "methods">,
+  ): this {
+    return this.route(path, handler, { ...options, methods: ["PUT"] });
+  }
+
+  patch<Path extends string>(
+    path: Path,
+    handler: Handler<RouteParams<Path>>,
+    options?: Omit<RouteOptions, "methods">,
+  ): this {
+    return this.route(path, handler, { ...options, methods: ["PATCH"] });
+  }
+
+  delete<Path extends string>(
+    path: Path,
+    handler: Handler<RouteParams<Path>>,
+    options?: Omit<RouteOptions, "methods">,
+  ): this {
+    return this.route(path, handler, { ...options, methods: ["DELETE"] });
+  }
+
+  /** Every method (same as `route` without `methods`). */
+  all<Path extends string>(
+    path: Path,
+    handler: Handler<RouteParams<Path>>,
+    options?: Omit<RouteOptions, "methods">,
+  ): this {
+    return this.route(path, handler, { ...options, methods: undefined });
+  }
+
+  /** A group of routes under `prefix`, with hooks of its own: `app.group("/api", (api) => …)`. */
+  group(prefix: string, register: (group: RouteGroup) => void, hooks?: Hooks): this {
+    this.#sink.assertOpen("groups");
+    const full = this.prefix + prefix;
+    register(new RouteGroup(this.#sink, full, [...this.#parents, this], hooks));
+    return this;
+  }
+
+  /** Adds before hooks: they run before the handler, in order, and may answer early. */
+  before(...hooks: BeforeHook[]): this {
+    this.#sink.assertOpen("hooks");
+    checkHookList("before", hooks);
+    this.hooks.before.push(...hooks);
+    return this;
+  }
+
+  /** Adds after hooks: they run after the handler, in order, and may change the response. */
+  after(...hooks: AfterHook[]): this {
+    this.#sink.assertOpen("hooks");
+    checkHookList("after", hooks);
+    this.hooks.after.push(...hooks);
+    return this;
+  }
+
+  /** Adds error hooks: they see failures and may answer them. */
+  onError(...hooks: ErrorHook[]): this {
+    this.#sink.assertOpen("hooks");
+    checkHookList("onError", hooks);
+    this.hooks.error.push(...hooks);
+    return this;
+  }
+}

@@ -1,0 +1,450 @@
+import { randomBytes } from "node:crypto";
+import type { RequestBody } from "../wire/body.js";
+import type { ExchangeHandler } from "../wire/connection.js";
+import type { RequestHead } from "../wire/head.js";
+import { HttpError } from "../wire/http-error.js";
+import { type BoundAddress, HttpEngine, type ListenOptions } from "../wire/listener.js";
+import {
+  ConfigError,
+  type HttpLimits,
+  type HttpTimeouts,
+  resolveLimits,
+  resolveTimeouts,
+} from "../wire/options.js";
+import type { ConnectionInfo } from "../wire/request.js";
+import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
+import { renderErrorResponse } from "./error-page.js";
+import { checkLogger, type Logger } from "./logger.js";
+import { type AnyHandler, type Chain, type PipelineHost, runChain } from "./pipeline.js";
+import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
+import { Request, type RequestSettings } from "./request.js";
+import { prepareResponse, Response } from "./response.js";
+import { type RouteLookup, Router } from "./router.js";
+import { type Hooks, type RouteDefinition, RouteGroup, type RouteSink } from "./routes.js";
+
+export interface AccessLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  /** Body bytes when known in advance; undefined for streams. */
+  bytes: number | undefined;
+  durationMs: number;
+  requestId: string;
+  ip: string;
+}
+
+export interface ServerOptions {
+  /** Wire limits (sizes, counts); every one has a default. */
+  limits?: Partial<HttpLimits>;
+  /** Timeouts in milliseconds. */
+  timeouts?: Partial<HttpTimeouts>;
+  /** App-wide hooks, as the prototype's HOOKS_BEFORE_VIEW_FUNC / HOOKS_AFTER_VIEW_FUNC. */
+  hooks?: Hooks;
+  /** Show error details and stacks in responses. Never in production. Default: false. */
+  development?: boolean;
+  /** Where errors (and access-log lines) go; false silences. Default: JSON lines on stdout/stderr. */
+  logger?: Logger | false;
+  /** Log one line per request (method, path, status, bytes, duration, request id). */
+  accessLog?: boolean | ((entry: AccessLogEntry) => void);
+  /** Believe X-Forwarded-* / Forwarded from proxies. Default: false. */
+  trustProxy?: ProxyTrust;
+  /** Header carrying the request id in and out; false to never read it. Default "x-request-id". */
+  requestIdHeader?: string | false;
+  /** Limits for `request.form()` / `request.multipart()`. */
+  multipart?: Partial<MultipartLimits>;
+  /** Most query parameters parsed (400 beyond). Default 1000. */
+  maxQueryKeys?: number;
+  /** Most urlencoded form fields parsed (413 beyond). Default 1000. */
+  maxFormFields?: number;
+}
+
+const KNOWN_OPTIONS = new Set([
+  "limits",
+  "timeouts",
+  "hooks",
+  "development",
+  "logger",
+  "accessLog",
+  "trustProxy",
+  "requestIdHeader",
+  "multipart",
+  "maxQueryKeys",
+  "maxFormFields",
+]);
+
+/** Extension point for features built on the hook mechanism (sessions, CSRF, compression…). */
+export interface ServerPlugin {
+  readonly name: string;
+  install(server: Server): void;
+}
+
+interface CompiledRoute {
+  readonly chain: Chain;
+}
+
+function checkCount(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`'${name}' must be a whole number ≥ 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A slow-serv application: routes, hooks and the HTTP engine underneath.
+ *
+ *     const app = new Server();
+ *     app.route("/", (request, response) => { response.body = "BIG APP supported by slow-serv"; });
+ *     await app.run({ port: 8000 });
+ */
+export class Server extends RouteGroup implements ExchangeHandler<Request, Response>, PipelineHost {
+  readonly options: Readonly<ServerOptions>;
+  readonly logger: Logger;
+  readonly development: boolean;
+  readonly #limits: HttpLimits;
+  readonly #timeouts: HttpTimeouts;
+  readonly #settings: RequestSettings;
+  readonly #accessLog: ((entry: AccessLogEntry) => void) | undefined;
+  readonly #definitions: RouteDefinition[] = [];
+  /** Catches conflicting registrations at the line that makes them. */
+  readonly #registrations = new Router<null>();
+  #router: Router<CompiledRoute> | undefined = undefined;
+  #fallback: Chain | undefined = undefined;
+  #engine: HttpEngine | undefined = undefined;
+  #started = new WeakMap<Request, number>();
+  readonly #plugins = new Set<string>();
+
+  constructor(options: ServerOptions = {}) {
+    const sink: RouteSink = {
+      addRoute: (definition) => this.#addRoute(definition),
+      assertOpen: (what) => this.#assertOpen(what),
+    };
+    if (typeof options !== "object" || options === null) {
+      throw new ConfigError(
+        "new Server(options) takes an options object, e.g. new Server({ development: true })",
+      );
+    }
+    for (const key of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(key)) {
+        throw new ConfigError(
+          `Unknown server option '${key}'. Known options: ${[...KNOWN_OPTIONS].join(", ")}.`,
+        );
+      }
+    }
+    super(sink, "", [], options.hooks);
+    this.options = options;
+    this.#limits = resolveLimits(options.limits);
+    this.#timeouts = resolveTimeouts(options.timeouts);
+    this.logger = checkLogger(options.logger);
+    this.development = options.development === true;
+    const header = options.requestIdHeader ?? "x-request-id";
+    if (header !== false && (typeof header !== "string" || !/^[\w-]+$/.test(header))) {
+      throw new ConfigError(
+        "'requestIdHeader' must be a header name like \"x-request-id\", or false",
+      );
+    }
+    const bootId = randomBytes(4).toString("hex");
+    let counter = 0;
+    this.#settings = {
+      trustProxy: checkProxyTrust(options.trustProxy),
+      maxQueryKeys: checkCount("maxQueryKeys", options.maxQueryKeys, 1000),
+      maxFormFields: checkCount("maxFormFields", options.maxFormFields, 1000),
+      multipart: resolveMultipartLimits(options.multipart),
+      requestIdHeader: header,
+      nextRequestId: () => `${bootId}-${(++counter).toString(36)}`,
+    };
+    const accessLog = options.accessLog;
+    if (accessLog === true) {
+      this.#accessLog = (entry) => this.logger.info("request", { ...entry });
+    } else if (typeof accessLog === "function") {
+      this.#accessLog = accessLog;
+    } else if (accessLog === undefined || accessLog === false) {
+      this.#accessLog = undefined;
+    } else {
+      throw new ConfigError("'accessLog' must be true, false, or a function receiving each entry");
+    }
+  }
+
+  get limits(): Readonly<HttpLimits> {
+    return this.#limits;
+  }
+
+  get timeouts(): Readonly<HttpTimeouts> {
+    return this.#timeouts;
+  }
+
+  /** Adds a feature built on hooks (sessions, CSRF…); each plugin once. */
+  use(plugin: ServerPlugin): this {
+    this.#assertOpen("plugins");
+    if (this.#plugins.has(plugin.name)) {
+      throw new ConfigError(`The '${plugin.name}' plugin is already installed on this server`);
+    }
+    this.#plugins.add(plugin.name);
+    plugin.install(this);
+    return this;
+  }
+
+  /** Every registered route (pattern and methods), e.g. for a route listing. */
+  routes(): ReadonlyArray<{ pattern: string; methods: readonly string[] | "*" }> {
+    return this.#definitions.map(({ pattern, methods }) => ({ pattern, methods }));
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#router !== undefined) {
+      throw new ConfigError(
+        `Add ${what} before the server starts (before app.run() or app.inject())`,
+      );
+    }
+  }
+
+  #addRoute(definition: RouteDefinition): void {
+    this.#registrations.add(definition.methods, definition.pattern, null);
+    this.#definitions.push(definition);
+  }
+
+  /** Builds the router and every route's hook chain once; later registrations are refused. */
+  compile(): void {
+    if (this.#router !== undefined) return;
+    const router = new Router<CompiledRoute>();
+    for (const definition of this.#definitions) {
+      router.add(definition.methods, definition.pattern, { chain: this.#chainFor(definition) });
+    }
+    this.#fallback = this.#chain([this], [], [], routeFailure);
+    this.#router = router;
+  }
+
+  #chainFor(definition: RouteDefinition): Chain {
+    const { options } = definition;
+    const limit = options.bodyLimit;
+    const pre: AnyHandler[] = [];
+    if (limit !== undefined) {
+      pre.push((request) => {
+        request.bodyLimit = limit;
+      });
+    }
+    return this.#chain(definition.groups, pre, [options], definition.handler as AnyHandler);
+  }
+
+  #chain(
+    groups: readonly RouteGroup[],
+    pre: readonly AnyHandler[],
+    own: readonly Hooks[],
+    handler: AnyHandler,
+  ): Chain {
+    const levels = [...groups.map((group) => group.hooks), ...own];
+    const before = levels.flatMap((level) => level.before ?? []);
+    // Onion order: before hooks outermost first, after and error hooks innermost first.
+    const inward = [...levels].reverse();
+    const after = inward.flatMap((level) => level.after ?? []);
+    const errorHooks = inward.flatMap((level) => level.error ?? []);
+    const steps = [...pre, ...before, handler, ...after] as AnyHandler[];
+    return { steps, handlerIndex: pre.length + before.length, errorHooks };
+  }
+
+  // ---- ExchangeHandler: what the engine calls ------------------------------------------------
+
+  createRequest(
+    head: RequestHead,
+    body: RequestBody | undefined,
+    connection: ConnectionInfo,
+  ): Request {
+    const request = new Request(head, body, connection, this.#settings);
+    if (this.#accessLog !== undefined) this.#started.set(request, performance.now());
+    return request;
+  }
+
+  createResponse(): Response {
+    return new Response();
+  }
+
+  handle(request: Request, response: Response): void | Promise<void> {
+    const router = this.#router!;
+    let found: RouteLookup<CompiledRoute>;
+    try {
+      found = router.find(request.method, request.path);
+    } catch (error) {
+      routeFailures.set(request, error);
+      return runChain(this.#fallback!, request, response, this);
+    }
+    if (found.kind === "found") {
+      request.params = found.params as Record<string, string>;
+      return runChain(found.value.chain, request, response, this);
+    }
+    routeFailures.set(
+      request,
+      found.kind === "not-found"
+        ? request.method === "OPTIONS" && request.url === "*"
+          ? { options: allMethods(this.#definitions) }
+          : new HttpError(404, `No route for ${request.path}`)
+        : request.method === "OPTIONS"
+          ? { options: found.allow.join(", ") }
+          : new HttpError(405, `${request.method} is not allowed here`, {
+              headers: { allow: found.allow.join(", ") },
+            }),
+    );
+    return runChain(this.#fallback!, request, response, this);
+  }
+
+  handleError(error: unknown, request: Request, response: Response): void {
+    this.renderError(error, request, response);
+    this.finish(request, response);
+  }
+
+  reportError(error: unknown, request: Request | undefined): void {
+    this.logger.error("Request failed after the response started", {
+      error,
+      requestId: request?.id,
+      method: request?.method,
+      path: request?.path,
+    });
+  }
+
+  // ---- PipelineHost -------------------------------------------------------------------------
+
+  renderError(error: unknown, request: Request, response: Response): void {
+    const status = error instanceof HttpError ? error.status : 500;
+    if (status >= 500) {
+      this.logger.error(
+        error instanceof HttpError ? error.message : "Unhandled error in a handler",
+        {
+          error,
+          requestId: request.id,
+          method: request.method,
+          path: request.path,
+        },
+      );
+    }
+    renderErrorResponse(error, request, response, this.development);
+  }
+
+  finish(request: Request, response: Response): void {
+    try {
+      prepareResponse(response);
+    } catch (error) {
+      this.renderError(error, request, response);
+      prepareResponse(response);
+    }
+    if (this.#accessLog !== undefined) this.#logAccess(request, response);
+  }
+
+  #logAccess(request: Request, response: Response): void {
+    const started = this.#started.get(request) ?? performance.now();
+    const body = response.body;
+    const id = request.id;
+    const header = this.#settings.requestIdHeader;
+    if (header !== false && !response.headers.has(header)) response.headers.set(header, id);
+    this.#accessLog!({
+      method: request.method,
+      path: request.path,
+      status: response.status,
+      bytes:
+        typeof body === "string"
+          ? Buffer.byteLength(body)
+          : body instanceof Uint8Array
+            ? body.byteLength
+            : body == null
+              ? 0
+              : undefined,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      requestId: id,
+      ip: request.ip,
+    });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** The HTTP engine (created on first use). */
+  get engine(): HttpEngine {
+    if (this.#engine === undefined) {
+      this.compile();
+      this.#engine = new HttpEngine(this as ExchangeHandler, this.#limits, this.#timeouts);
+    }
+    return this.#engine;
+  }
+
+  /**
+   * Starts listening; resolves once the socket is bound. Port 0 picks a free port: read it from
+   * the result or `app.port`. Call again with other options to listen on more addresses.
+   */
+  async run(options: Partial<ListenOptions> = {}): Promise<BoundAddress> {
+    const port = options.port ?? 8000;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new ConfigError(`'port' must be an integer from 0 to 65535, got ${String(port)}`);
+    }
+    if (
+      options.tls !== undefined &&
+      (options.tls.key === undefined || options.tls.cert === undefined)
+    ) {
+      throw new ConfigError("'tls' needs both 'key' and 'cert' (PEM strings or Buffers)");
+    }
+    return this.engine.listen({ ...options, port });
+  }
+
+  /** Addresses the server listens on. */
+  get addresses(): readonly BoundAddress[] {
+    return this.#engine?.addresses ?? [];
+  }
+
+  /** The first bound port (after `run`). */
+  get port(): number {
+    const address = this.addresses[0];
+    if (address === undefined)
+      throw new Error("The server is not listening yet: await app.run() first");
+    return address.port;
+  }
+
+  /** The first bound URL, e.g. "http://127.0.0.1:8000". */
+  get url(): string {
+    const address = this.addresses[0];
+    if (address === undefined)
+      throw new Error("The server is not listening yet: await app.run() first");
+    return address.url;
+  }
+
+  /** Graceful shutdown: see `timeouts.shutdown`. */
+  async close(): Promise<void> {
+    await this.#engine?.close();
+  }
+
+  /** Closes gracefully on SIGINT/SIGTERM (once), then lets the process exit. */
+  closeOnSignals(signals: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"]): this {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      for (const name of signals) process.off(name, onSignal);
+      this.logger.info(`Received ${signal}: closing gracefully`);
+      this.close().then(
+        () => {
+          process.exitCode = 0;
+        },
+        (error: unknown) => {
+          this.logger.error("Graceful shutdown failed", { error });
+          process.exitCode = 1;
+        },
+      );
+    };
+    for (const name of signals) process.on(name, onSignal);
+    return this;
+  }
+}
+
+/** Why a request matched no route, for the fallback chain (which runs the app-wide hooks). */
+const routeFailures = new WeakMap<Request, unknown>();
+
+function routeFailure(request: Request, response: Response): void {
+  const failure = routeFailures.get(request);
+  if (typeof failure === "object" && failure !== null && "options" in failure) {
+    response.status = 204;
+    response.headers.set("allow", (failure as { options: string }).options);
+    return;
+  }
+  throw failure;
+}
+
+function allMethods(definitions: readonly RouteDefinition[]): string {
+  const methods = new Set<string>(["OPTIONS"]);
+  for (const { methods: list } of definitions) {
+    if (list === "*") return "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
+    for (const method of list) methods.add(method);
+    if (list.includes("GET")) methods.add("HEAD");
+  }
+  return [...methods].sort().join(", ");
+}

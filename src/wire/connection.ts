@@ -1,0 +1,643 @@
+import type { Socket } from "node:net";
+import { type BodyHost, RequestBody } from "./body.js";
+import type { RequestHead } from "./head.js";
+import { HttpError } from "./http-error.js";
+import type { HttpLimits, HttpTimeouts } from "./options.js";
+import { type ParserSink, RequestParser } from "./parser.js";
+import type { ConnectionInfo, WireRequest } from "./request.js";
+import { isAsyncIterable, type WireResponse } from "./response.js";
+import { statusText } from "./status.js";
+import {
+  buildHead,
+  CONTINUE_RESPONSE,
+  ConnectionHeader,
+  dateHeaderLine,
+  Framing,
+  statusForbidsBody,
+} from "./writer.js";
+
+/** What the layer above supplies: how to make request/response objects and how to answer. */
+export interface ExchangeHandler<
+  Req extends WireRequest = WireRequest,
+  Res extends WireResponse<unknown> = WireResponse<unknown>,
+> {
+  createRequest(head: RequestHead, body: RequestBody | undefined, connection: ConnectionInfo): Req;
+  createResponse(request: Req): Res;
+  /** Fills in the response. May return a promise; the response goes out when it settles. */
+  handle(request: Req, response: Res): void | PromiseLike<void>;
+  /** Turns a failure of `handle` into an error response. Must not throw. */
+  handleError(error: unknown, request: Req, response: Res): void;
+  /** Reports a failure that can no longer reach the client (e.g. a stream that broke mid-body). */
+  reportError(error: unknown, request: Req | undefined): void;
+}
+
+/** The part of the listener that connections see. */
+export interface ConnectionOwner {
+  readonly limits: HttpLimits;
+  readonly timeouts: HttpTimeouts;
+  readonly closing: boolean;
+  connectionClosed(connection: Connection): void;
+}
+
+const kConnection = Symbol("slow-serv.connection");
+type OwnedSocket = Socket & { [kConnection]?: Connection };
+
+// Shared listeners that find their connection through the socket: no closures per connection.
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]!.receive(chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[kConnection]!.peerEnded();
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[kConnection]!.drained();
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[kConnection]!.closed();
+}
+function onSocketError(this: OwnedSocket): void {
+  // ECONNRESET and friends: 'close' follows and does the cleanup; nothing to tell the client.
+}
+
+/**
+ * One client connection: parses requests as bytes arrive, answers them strictly in order (one at a
+ * time, pipelined requests queued), batches everything produced by one read into one socket write,
+ * and enforces keep-alive, limits and timeouts.
+ */
+export class Connection implements ParserSink, BodyHost, ConnectionInfo {
+  readonly #socket: OwnedSocket;
+  readonly #owner: ConnectionOwner;
+  readonly #handler: ExchangeHandler<WireRequest, WireResponse<unknown>>;
+  readonly #parser: RequestParser;
+  readonly encrypted: boolean;
+
+  #queue: WireRequest[] = [];
+  #request: WireRequest | undefined = undefined;
+  #response: WireResponse<unknown> | undefined = undefined;
+  /** The handler's promise is pending or a streamed body is being written. */
+  #busy = false;
+  #receivingBody: RequestBody | undefined = undefined;
+  #discarded = 0;
+  #requestCount = 0;
+  #lastRequest = false;
+  #pendingError: HttpError | undefined = undefined;
+
+  #batch: Array<string | Buffer> | undefined = undefined;
+  #endAfterFlush = false;
+  #destroyed = false;
+  #peerEnded = false;
+  #pauses = 0;
+  #abortListeners: Array<() => void> | undefined = undefined;
+  #drainWaiter: (() => void) | undefined = undefined;
+
+  #headStartedAt = 0;
+  #bodyProgressAt = 0;
+  #idleSince: number;
+
+  readonly #onResolved = (): void => this.#handlerSettled(undefined, false);
+  readonly #onRejected = (error: unknown): void => this.#handlerSettled(error, true);
+
+  constructor(
+    socket: Socket,
+    owner: ConnectionOwner,
+    handler: ExchangeHandler<WireRequest, WireResponse<unknown>>,
+    encrypted: boolean,
+    now: number,
+  ) {
+    this.#socket = socket as OwnedSocket;
+    this.#owner = owner;
+    this.#handler = handler;
+    this.encrypted = encrypted;
+    this.#parser = new RequestParser(this, owner.limits);
+    this.#idleSince = now;
+    this.#socket[kConnection] = this;
+    socket.setNoDelay(true);
+    socket.on("data", onSocketData);
+    socket.on("end", onSocketEnd);
+    socket.on("drain", onSocketDrain);
+    socket.on("close", onSocketClose);
+    socket.on("error", onSocketError);
+  }
+
+  get remoteAddress(): string {
+    return this.#socket.remoteAddress ?? "";
+  }
+
+  get remotePort(): number {
+    return this.#socket.remotePort ?? 0;
+  }
+
+  get localPort(): number {
+    return this.#socket.localPort ?? 0;
+  }
+
+  onAbort(listener: () => void): void {
+    if (this.#destroyed) {
+      listener();
+      return;
+    }
+    if (this.#abortListeners === undefined) this.#abortListeners = [];
+    this.#abortListeners.push(listener);
+  }
+
+  /** No request in progress: safe to close now during a graceful shutdown. */
+  get idle(): boolean {
+    return this.#queue.length === 0 && !this.#busy && this.#parser.idle;
+  }
+
+  // ---- socket events ------------------------------------------------------------------------
+
+  receive(chunk: Buffer): void {
+    if (this.#destroyed) return;
+    this.#batch = [];
+    this.#parser.execute(chunk);
+    if (this.#headStartedAt === 0 && this.#parser.inHead) this.#headStartedAt = Date.now();
+    if (this.#receivingBody !== undefined) this.#bodyProgressAt = Date.now();
+    this.#flush();
+  }
+
+  peerEnded(): void {
+    this.#peerEnded = true;
+    // A half-closed client still gets the responses to the requests it sent (RFC 9112 §9.6).
+    this.#receivingBody?.abort(
+      new HttpError(400, "Connection closed before the body was complete", { close: true }),
+    );
+    if (this.#queue.length === 0 && !this.#busy) this.#socket.end();
+  }
+
+  drained(): void {
+    const waiter = this.#drainWaiter;
+    this.#drainWaiter = undefined;
+    waiter?.();
+  }
+
+  closed(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#parser.stop();
+    const gone = new Error("The client closed the connection");
+    this.#receivingBody?.abort(gone);
+    for (const request of this.#queue) request.bodyStream?.abort(gone);
+    this.#queue = [];
+    const listeners = this.#abortListeners;
+    this.#abortListeners = undefined;
+    if (listeners !== undefined && this.#response !== undefined && !this.#response.finished) {
+      for (const listener of listeners) listener();
+    }
+    this.drained();
+    this.#owner.connectionClosed(this);
+  }
+
+  // ---- parser events ------------------------------------------------------------------------
+
+  onHead(head: RequestHead): void {
+    this.#headStartedAt = 0;
+    this.#requestCount++;
+    const limits = this.#owner.limits;
+    let body: RequestBody | undefined;
+    if (head.hasBody) {
+      body = new RequestBody(
+        this,
+        head.contentLength,
+        limits.maxBodyBytes,
+        limits.bodyHighWaterMark,
+      );
+      this.#receivingBody = body;
+      this.#bodyProgressAt = Date.now();
+    }
+    if (
+      limits.maxRequestsPerConnection > 0 &&
+      this.#requestCount >= limits.maxRequestsPerConnection
+    ) {
+      this.#lastRequest = true;
+    }
+    const request = this.#handler.createRequest(head, body, this);
+    this.#queue.push(request);
+    if (this.#queue.length === 1) this.#drain();
+    else if (this.#queue.length === limits.maxPipelinedRequests) this.pauseBody();
+  }
+
+  onBody(bytes: Buffer): void {
+    const body = this.#receivingBody!;
+    if (body.discarding) {
+      this.#discarded += bytes.length;
+      if (this.#discarded > this.#owner.limits.maxDiscardBytes) this.#closeAfterFlush();
+      return;
+    }
+    body.push(bytes);
+  }
+
+  onComplete(trailers: readonly string[]): void {
+    this.#receivingBody?.end(trailers);
+    this.#receivingBody = undefined;
+    this.#discarded = 0;
+    if (this.#lastRequest) this.#parser.stop();
+  }
+
+  onError(error: HttpError): void {
+    const body = this.#receivingBody;
+    if (body !== undefined) {
+      // The framing broke inside a body: that request's handler sees the error, and nothing
+      // after it on this connection can be trusted.
+      this.#receivingBody = undefined;
+      body.abort(error);
+      if (body.discarding) this.#closeAfterFlush();
+      else this.#lastRequest = true;
+      return;
+    }
+    if (this.#queue.length === 0 && !this.#busy) this.#writeProtocolError(error);
+    else this.#pendingError = error;
+  }
+
+  // ---- flow control (BodyHost) --------------------------------------------------------------
+
+  bodyWanted(body: RequestBody): void {
+    const request = this.#request;
+    if (request?.bodyStream === body && request.head.expectContinue && body.received === 0) {
+      this.#write(CONTINUE_RESPONSE);
+      if (this.#batch === undefined) return;
+      this.#flushBatch();
+    }
+  }
+
+  pauseBody(): void {
+    if (this.#pauses++ === 0) this.#socket.pause();
+  }
+
+  resumeBody(): void {
+    if (this.#pauses > 0 && --this.#pauses === 0 && !this.#destroyed) this.#socket.resume();
+  }
+
+  // ---- answering ----------------------------------------------------------------------------
+
+  /** Answers queued requests in order until one has to wait for its handler or its stream. */
+  #drain(): void {
+    while (this.#queue.length > 0 && !this.#busy && !this.#destroyed) {
+      const request = this.#queue[0]!;
+      const response = this.#handler.createResponse(request);
+      this.#request = request;
+      this.#response = response;
+      let result: void | PromiseLike<void>;
+      try {
+        result = this.#handler.handle(request, response);
+      } catch (error) {
+        this.#failed(error, request, response);
+        result = undefined;
+      }
+      if (result !== undefined && typeof result.then === "function") {
+        this.#busy = true;
+        result.then(this.#onResolved, this.#onRejected);
+        return;
+      }
+      this.#respond(request, response);
+    }
+    if (this.#queue.length === 0 && !this.#busy) this.#becameIdle();
+  }
+
+  #handlerSettled(error: unknown, failed: boolean): void {
+    this.#busy = false;
+    const request = this.#request!;
+    const response = this.#response!;
+    if (this.#destroyed) return;
+    if (failed) this.#failed(error, request, response);
+    this.#batch = [];
+    this.#respond(request, response);
+    if (!this.#busy) this.#drain();
+    this.#flush();
+  }
+
+  #failed(error: unknown, request: WireRequest, response: WireResponse<unknown>): void {
+    if (error instanceof HttpError && error.close) this.#lastRequest = true;
+    this.#handler.handleError(error, request, response);
+  }
+
+  #respond(request: WireRequest, response: WireResponse<unknown>): void {
+    const status = response.status;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      this.#handler.handleError(
+        new TypeError(`Invalid response status ${String(status)}: use an integer from 200 to 599`),
+        request,
+        response,
+      );
+    }
+    const head = request.head;
+    let keepAlive =
+      head.keepAlive && !this.#lastRequest && !this.#owner.closing && !this.#endAfterFlush;
+    const body = request.bodyStream;
+    if (body !== undefined && !body.complete && !body.discarding) {
+      // An unread body: a client still waiting for 100 Continue never sent it, and a failed one
+      // (over the limit, broken framing) will not end cleanly, so both close; otherwise the rest
+      // is read and dropped, up to maxDiscardBytes, to keep the connection.
+      if (body.failed || (head.expectContinue && !body.started)) keepAlive = false;
+      else body.discard();
+    }
+    if (keepAlive) {
+      const connection = response.headersIfAny?.get("connection");
+      if (connection !== undefined && /(?:^|,)\s*close\s*(?:,|$)/i.test(connection))
+        keepAlive = false;
+    }
+    this.#writeResponse(request, response, keepAlive);
+  }
+
+  #writeResponse(request: WireRequest, response: WireResponse<unknown>, keepAlive: boolean): void {
+    const status = response.status;
+    const headers = response.headersIfAny;
+    const isHead = request.method === "HEAD";
+    const http10 = request.head.versionMinor === 0;
+    const payload = response.body;
+    let connection = keepAlive
+      ? http10
+        ? ConnectionHeader.KeepAlive
+        : ConnectionHeader.None
+      : ConnectionHeader.Close;
+
+    if (statusForbidsBody(status)) {
+      this.#emitHead(buildHead(status, headers, Framing.None, 0, connection), headers);
+      this.#discardStream(payload);
+      this.#finish(response, keepAlive);
+      return;
+    }
+    if (typeof payload === "string") {
+      const length = Buffer.byteLength(payload);
+      const text = buildHead(status, headers, Framing.Length, length, connection);
+      if (isHead) this.#emitHead(text, headers);
+      else if (headers?.nonAscii) {
+        this.#emitHead(text, headers);
+        this.#write(payload);
+      } else this.#write(text + payload);
+      this.#finish(response, keepAlive);
+      return;
+    }
+    if (payload === undefined || payload === null || payload instanceof Uint8Array) {
+      const length = payload?.byteLength ?? 0;
+      this.#emitHead(buildHead(status, headers, Framing.Length, length, connection), headers);
+      if (!isHead && length > 0) {
+        this.#write(
+          Buffer.isBuffer(payload)
+            ? payload
+            : Buffer.from(payload!.buffer, payload!.byteOffset, length),
+        );
+      }
+      this.#finish(response, keepAlive);
+      return;
+    }
+    if (!isAsyncIterable(payload)) {
+      this.#handler.handleError(
+        new TypeError(
+          "response.body must be a string, a Uint8Array, a stream, an async iterable or null",
+        ),
+        request,
+        response,
+      );
+      this.#writeResponse(request, response, keepAlive);
+      return;
+    }
+    const declared = Number(headers?.get("content-length") ?? Number.NaN);
+    const framing =
+      Number.isSafeInteger(declared) && declared >= 0
+        ? Framing.Length
+        : http10
+          ? Framing.Close
+          : Framing.Chunked;
+    if (framing === Framing.Close) {
+      keepAlive = false;
+      connection = ConnectionHeader.Close;
+    }
+    // HEAD gets the Content-Length GET would have, but no chunked or close framing: no body follows.
+    const headFraming = isHead && framing !== Framing.Length ? Framing.None : framing;
+    this.#emitHead(buildHead(status, headers, headFraming, declared, connection), headers);
+    response.headersSent = true;
+    if (isHead) {
+      this.#discardStream(payload);
+      this.#finish(response, keepAlive);
+      return;
+    }
+    this.#busy = true;
+    this.#flushBatch();
+    void this.#pump(request, response, payload, framing, declared, keepAlive);
+  }
+
+  #emitHead(text: string, headers: { nonAscii: boolean } | undefined): void {
+    this.#write(headers?.nonAscii ? Buffer.from(text, "latin1") : text);
+  }
+
+  /** Writes a streamed body with backpressure: waits for 'drain' whenever the socket is full. */
+  async #pump(
+    request: WireRequest,
+    response: WireResponse<unknown>,
+    source: AsyncIterable<Uint8Array | string>,
+    framing: Framing,
+    declared: number,
+    keepAlive: boolean,
+  ): Promise<void> {
+    const socket = this.#socket;
+    let sent = 0;
+    try {
+      for await (const chunk of source) {
+        if (this.#destroyed) break;
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        if (bytes.byteLength === 0) continue;
+        sent += bytes.byteLength;
+        if (framing === Framing.Length && sent > declared) {
+          throw new Error(
+            `The response stream produced more than its Content-Length of ${declared} bytes`,
+          );
+        }
+        let writable: boolean;
+        if (framing === Framing.Chunked) {
+          socket.cork();
+          socket.write(`${bytes.byteLength.toString(16)}\r\n`);
+          socket.write(bytes);
+          writable = socket.write("\r\n");
+          socket.uncork();
+        } else {
+          writable = socket.write(bytes);
+        }
+        if (!writable) await this.#waitForDrain();
+      }
+      if (this.#destroyed) return;
+      if (framing === Framing.Length && sent !== declared) {
+        throw new Error(
+          `The response stream ended after ${sent} of its ${declared} bytes (Content-Length)`,
+        );
+      }
+    } catch (error) {
+      // The head is out: the only honest signal left is to cut the connection, so the client
+      // sees a truncated body instead of a complete-looking wrong one.
+      this.#handler.reportError(error, request);
+      this.#busy = false;
+      this.#socket.destroy();
+      return;
+    }
+    this.#busy = false;
+    this.#batch = [];
+    if (framing === Framing.Chunked) this.#write("0\r\n\r\n");
+    this.#finish(response, keepAlive);
+    this.#drain();
+    this.#flush();
+  }
+
+  #waitForDrain(): Promise<void> {
+    if (this.#destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#drainWaiter = resolve;
+    });
+  }
+
+  #discardStream(payload: unknown): void {
+    const destroyable = payload as { destroy?: () => void } | null | undefined;
+    if (typeof destroyable?.destroy === "function") destroyable.destroy();
+  }
+
+  #finish(response: WireResponse<unknown>, keepAlive: boolean): void {
+    response.headersSent = true;
+    response.finished = true;
+    this.#queue.shift();
+    this.#abortListeners = undefined;
+    if (this.#queue.length === this.#owner.limits.maxPipelinedRequests - 1) this.resumeBody();
+    if (!keepAlive) this.#closeAfterFlush();
+  }
+
+  #becameIdle(): void {
+    this.#request = undefined;
+    this.#response = undefined;
+    this.#idleSince = Date.now();
+    if (this.#pendingError !== undefined) {
+      this.#writeProtocolError(this.#pendingError);
+      this.#pendingError = undefined;
+    } else if (this.#peerEnded || (this.#owner.closing && this.#parser.idle)) {
+      this.#closeAfterFlush();
+    } else if (this.#lastRequest && this.#parser.done) {
+      this.#closeAfterFlush();
+    }
+  }
+
+  /** Sends an error that belongs to no request (bad head, timeout, overload) and closes. */
+  #writeProtocolError(error: HttpError): void {
+    this.#write(protocolErrorResponse(error.status, error.message));
+    this.#closeAfterFlush();
+  }
+
+  #closeAfterFlush(): void {
+    this.#endAfterFlush = true;
+    this.#parser.stop();
+    // Requests parsed after this point are never answered: the client retries them elsewhere.
+    if (!this.#busy) this.#queue.length = 0;
+    if (this.#batch === undefined && !this.#busy) this.#socket.end();
+  }
+
+  // ---- output -------------------------------------------------------------------------------
+
+  #write(data: string | Buffer): void {
+    if (this.#destroyed) return;
+    if (this.#batch !== undefined) this.#batch.push(data);
+    else this.#socket.write(data);
+  }
+
+  /** Sends everything one read (or one handler completion) produced, in one write if possible. */
+  #flush(): void {
+    this.#flushBatch();
+    this.#batch = undefined;
+    if (this.#endAfterFlush && !this.#busy && !this.#destroyed) this.#socket.end();
+  }
+
+  #flushBatch(): void {
+    const batch = this.#batch;
+    if (batch === undefined || batch.length === 0 || this.#destroyed) return;
+    this.#batch = [];
+    const socket = this.#socket;
+    if (batch.length === 1) {
+      socket.write(batch[0]!);
+      return;
+    }
+    let allText = true;
+    for (const item of batch) {
+      if (typeof item !== "string") {
+        allText = false;
+        break;
+      }
+    }
+    if (allText) {
+      socket.write(batch.join(""));
+      return;
+    }
+    socket.cork();
+    for (const item of batch) socket.write(item);
+    socket.uncork();
+  }
+
+  // ---- timeouts (called by the listener's sweep) --------------------------------------------
+
+  sweep(now: number): void {
+    if (this.#destroyed) return;
+    const timeouts = this.#owner.timeouts;
+    if (
+      this.#headStartedAt !== 0 &&
+      timeouts.headers > 0 &&
+      now - this.#headStartedAt >= timeouts.headers
+    ) {
+      this.#headStartedAt = 0;
+      this.#timedOut("Request header timeout");
+      return;
+    }
+    const body = this.#receivingBody;
+    if (
+      body !== undefined &&
+      this.#pauses === 0 &&
+      timeouts.body > 0 &&
+      now - this.#bodyProgressAt >= timeouts.body
+    ) {
+      this.#receivingBody = undefined;
+      const error = new HttpError(408, "Request body timeout", { close: true });
+      if (body.discarding) {
+        this.#socket.destroy();
+        return;
+      }
+      body.abort(error);
+      this.#lastRequest = true;
+      this.#parser.stop();
+      return;
+    }
+    const quiet =
+      this.#queue.length === 0 && !this.#busy && (this.#parser.idle || this.#parser.done);
+    if (quiet && timeouts.keepAlive > 0 && now - this.#idleSince >= timeouts.keepAlive) {
+      if (this.#endAfterFlush) this.#socket.destroy();
+      else {
+        this.#endAfterFlush = true;
+        this.#idleSince = now;
+        this.#socket.end();
+      }
+    }
+  }
+
+  #timedOut(message: string): void {
+    const error = new HttpError(408, message, { close: true });
+    this.#parser.stop();
+    this.#batch = [];
+    if (this.#queue.length === 0 && !this.#busy) this.#writeProtocolError(error);
+    else this.#pendingError = error;
+    this.#flush();
+  }
+
+  /** Graceful shutdown: close now if idle, else after the response in progress. */
+  shutdown(): void {
+    if (this.#destroyed) return;
+    if (this.idle) {
+      this.#endAfterFlush = true;
+      this.#socket.end();
+    }
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}
+
+export function protocolErrorResponse(status: number, message: string): string {
+  const body = `${message}\n`;
+  return (
+    `HTTP/1.1 ${status} ${statusText(status)}\r\n${dateHeaderLine()}` +
+    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${body}`
+  );
+}

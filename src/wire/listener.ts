@@ -1,0 +1,184 @@
+import { once } from "node:events";
+import net, { type AddressInfo, type Socket } from "node:net";
+import tls, { type TlsOptions } from "node:tls";
+import {
+  Connection,
+  type ConnectionOwner,
+  type ExchangeHandler,
+  protocolErrorResponse,
+} from "./connection.js";
+import type { HttpLimits, HttpTimeouts } from "./options.js";
+import type { WireRequest } from "./request.js";
+import type { WireResponse } from "./response.js";
+
+export interface ListenOptions {
+  /** TCP port; 0 picks a free one (read it from the returned address). */
+  port: number;
+  /** Interface to bind. "127.0.0.1" by default; "0.0.0.0" or "::" for every interface. */
+  host?: string;
+  /** Serve HTTPS: at least `key` and `cert` (PEM), passed to `tls.createServer`. */
+  tls?: TlsOptions;
+  backlog?: number;
+}
+
+export interface BoundAddress {
+  host: string;
+  port: number;
+  family: "IPv4" | "IPv6";
+  protocol: "http" | "https";
+  /** e.g. `http://127.0.0.1:8000` or `https://[::1]:8443`. */
+  url: string;
+}
+
+/**
+ * Accepts TCP (or TLS) connections and hands each to a `Connection`. Owns what is shared: the
+ * limits, the single timeout sweep over every connection, and graceful shutdown.
+ */
+export class HttpEngine implements ConnectionOwner {
+  readonly limits: HttpLimits;
+  readonly timeouts: HttpTimeouts;
+  readonly #handler: ExchangeHandler<WireRequest, WireResponse<unknown>>;
+  readonly #servers: net.Server[] = [];
+  readonly #addresses: BoundAddress[] = [];
+  readonly #connections = new Set<Connection>();
+  #sweepTimer: NodeJS.Timeout | undefined = undefined;
+  #closing = false;
+  #allClosed: (() => void) | undefined = undefined;
+
+  constructor(
+    handler: ExchangeHandler<WireRequest, WireResponse<unknown>>,
+    limits: HttpLimits,
+    timeouts: HttpTimeouts,
+  ) {
+    this.#handler = handler;
+    this.limits = limits;
+    this.timeouts = timeouts;
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  get addresses(): readonly BoundAddress[] {
+    return this.#addresses;
+  }
+
+  /** Open connections right now. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  async listen(options: ListenOptions): Promise<BoundAddress> {
+    if (this.#closing) throw new Error("This server is closed; create a new one to listen again");
+    const secure = options.tls !== undefined;
+    const server = secure
+      ? tls.createServer({ ...options.tls, allowHalfOpen: true })
+      : net.createServer({ allowHalfOpen: true, noDelay: true });
+    server.on(secure ? "secureConnection" : "connection", (socket: Socket) =>
+      this.#accept(socket, secure),
+    );
+    if (secure) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
+    const host = options.host ?? "127.0.0.1";
+    server.listen({ port: options.port, host, backlog: options.backlog ?? 511 });
+    await Promise.race([
+      once(server, "listening"),
+      once(server, "error").then(([error]) => {
+        throw describeListenError(error as NodeJS.ErrnoException, host, options.port);
+      }),
+    ]);
+    server.on("error", (error) => this.#handler.reportError(error, undefined));
+    this.#servers.push(server);
+    const info = server.address() as AddressInfo;
+    const family = info.family === "IPv6" ? "IPv6" : "IPv4";
+    const protocol = secure ? "https" : "http";
+    const shownHost = family === "IPv6" ? `[${info.address}]` : info.address;
+    const address: BoundAddress = {
+      host: info.address,
+      port: info.port,
+      family,
+      protocol,
+      url: `${protocol}://${shownHost}:${info.port}`,
+    };
+    this.#addresses.push(address);
+    this.#startSweep();
+    return address;
+  }
+
+  #accept(socket: Socket, secure: boolean): void {
+    const max = this.limits.maxConnections;
+    if (this.#closing || (max > 0 && this.#connections.size >= max)) {
+      socket.on("error", () => {});
+      socket.end(protocolErrorResponse(503, "Too many connections; retry shortly"));
+      socket.destroySoon?.();
+      return;
+    }
+    this.#connections.add(new Connection(socket, this, this.#handler, secure, Date.now()));
+  }
+
+  connectionClosed(connection: Connection): void {
+    this.#connections.delete(connection);
+    if (this.#closing && this.#connections.size === 0) this.#allClosed?.();
+  }
+
+  #startSweep(): void {
+    if (this.#sweepTimer !== undefined) return;
+    this.#sweepTimer = setInterval(() => this.sweep(Date.now()), this.timeouts.sweepInterval);
+    this.#sweepTimer.unref();
+  }
+
+  /** Applies every timeout to every connection; runs on one interval for the whole server. */
+  sweep(now: number): void {
+    for (const connection of this.#connections) connection.sweep(now);
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
+   * (their responses say `Connection: close`), and cut whatever is left after `timeouts.shutdown`.
+   */
+  async close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      for (const server of this.#servers) server.close();
+      for (const connection of this.#connections) connection.shutdown();
+    }
+    if (this.#connections.size > 0) {
+      const drained = new Promise<void>((resolve) => {
+        this.#allClosed = resolve;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.timeouts.shutdown);
+      });
+      await Promise.race([drained, deadline]);
+      clearTimeout(timer);
+      for (const connection of this.#connections) connection.destroy();
+    }
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    await Promise.all(
+      this.#servers.map((server) => (server.listening ? once(server, "close") : undefined)),
+    );
+  }
+}
+
+function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === "EADDRINUSE") {
+    return new Error(
+      `Port ${port} on ${host} is already in use. Stop the other server, or choose another port (port 0 picks a free one).`,
+      { cause: error },
+    );
+  }
+  if (error.code === "EACCES") {
+    return new Error(
+      `No permission to listen on port ${port}: ports below 1024 need privileges. Use a port ≥ 1024.`,
+      { cause: error },
+    );
+  }
+  if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") {
+    return new Error(
+      `Cannot listen on host '${host}': it is not an address of this machine. Use "127.0.0.1", "::1", "0.0.0.0" or "::".`,
+      { cause: error },
+    );
+  }
+  return error;
+}
