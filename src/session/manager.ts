@@ -170,17 +170,13 @@ export class SessionManager<Data extends JsonRecord = JsonRecord> {
     const accessed = state.accessed || state.destroyed;
 
     if (!write || expiry <= now) {
-      const mustDelete = state.destroyed || state.origin.discardCookie || (write && expiry <= now);
-      if (!mustDelete) return { setCookies: [], accessed };
-      const doomed = new Set([0, ...state.origin.presentChunks]);
-      return {
-        setCookies: chunkDeletions(
-          wireName,
-          doomed,
-          deletionAttributes(config, state.origin.secure),
-        ),
-        accessed: true,
-      };
+      // Nothing to save. Cookies that came with the request go if they are bad, destroyed, or
+      // the session ran out while the request was being handled.
+      const mustDelete = state.destroyed || state.origin.discardCookie || write;
+      const present = state.origin.presentChunks;
+      if (!mustDelete || present.length === 0) return { setCookies: [], accessed };
+      const attributes = deletionAttributes(config, state.origin.secure);
+      return { setCookies: chunkDeletions(wireName, present, attributes), accessed: true };
     }
 
     const payload: SessionPayload = {
