@@ -31,6 +31,14 @@ export {
 } from "./app/server.js";
 export { CookieSigner } from "./app/signed-cookies.js";
 export { escapeHtml, html, join, raw, SafeHtml, safeUrl } from "./app/template.js";
+export type {
+  RouteSchemas,
+  StandardSchemaIssue,
+  StandardSchemaResult,
+  StandardSchemaV1,
+  Validated,
+  ValidationIssue,
+} from "./app/validation.js";
 export { RequestHeaders } from "./wire/headers.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./wire/http-error.js";
 export type { BoundAddress, ListenOptions } from "./wire/listener.js";

@@ -47,6 +47,8 @@ export class Request<
 > extends WireRequest {
   /** Path parameters of the matched route, percent-decoded. */
   params: Params;
+  /** Outputs of the route's Standard Schema validators (`schema` route option). */
+  valid: Readonly<Record<string, unknown>> = EMPTY_PARAMS;
   /** Per-request storage for hooks and handlers (e.g. the signed-in user). */
   readonly state: Record<string, unknown> = {};
   readonly #settings: RequestSettings;

@@ -2,11 +2,13 @@ import type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./pipeline
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
 import type { RouteParams } from "./route-params.js";
+import { checkSchemas, type RouteSchemas, type Validated } from "./validation.js";
 
-export type Handler<Params extends Record<string, string> = Record<string, string>> = (
-  request: Request<Params>,
-  response: Response,
-) => HandlerResult;
+export type Handler<
+  Params extends Record<string, string> = Record<string, string>,
+  // biome-ignore lint/complexity/noBannedTypes: {} is "nothing validated" and intersects cleanly.
+  Valid = {},
+> = (request: Request<Params> & { readonly valid: Valid }, response: Response) => HandlerResult;
 
 /** Hooks for the whole app, a group, or one route. Each runs in the order given. */
 export interface Hooks {
@@ -15,11 +17,14 @@ export interface Hooks {
   error?: readonly ErrorHook[];
 }
 
-export interface RouteOptions extends Hooks {
+// biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
+export interface RouteOptions<Schemas extends RouteSchemas = {}> extends Hooks {
   /** Methods this route answers; without it the route answers every method (as in the prototype). */
   methods?: readonly string[];
   /** Largest request body for this route, overriding the server's `limits.maxBodyBytes`. */
   bodyLimit?: number;
+  /** Standard Schema validators; failures answer 400 with the issues, results land in `request.valid`. */
+  schema?: Schemas;
 }
 
 /** One registered route, with the groups it was registered through (outermost first). */
@@ -27,7 +32,7 @@ export interface RouteDefinition {
   readonly methods: readonly string[] | "*";
   readonly pattern: string;
   readonly handler: Handler;
-  readonly options: RouteOptions;
+  readonly options: RouteOptions<RouteSchemas>;
   readonly groups: readonly RouteGroup[];
 }
 
@@ -76,10 +81,11 @@ export class RouteGroup {
   }
 
   /** Registers `handler` for `path`; without `options.methods` it answers every method. */
-  route<Path extends string>(
+  // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
+  route<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>>,
-    options: RouteOptions = {},
+    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    options: RouteOptions<Schemas> = {},
   ): this {
     this.#sink.assertOpen("routes");
     if (typeof handler !== "function") {
@@ -88,6 +94,7 @@ export class RouteGroup {
     checkHookList(`before hooks of '${path}'`, options.before);
     checkHookList(`after hooks of '${path}'`, options.after);
     checkHookList(`error hooks of '${path}'`, options.error);
+    checkSchemas(options.schema, `'${path}'`);
     if (options.bodyLimit !== undefined && !(options.bodyLimit >= 0)) {
       throw new TypeError(`'bodyLimit' of '${path}' must be a number of bytes ≥ 0`);
     }
@@ -109,58 +116,64 @@ export class RouteGroup {
     this.#sink.addRoute({
       methods,
       pattern,
-      handler: handler as Handler,
-      options,
+      handler: handler as unknown as Handler,
+      options: options as RouteOptions<RouteSchemas>,
       groups: [...this.#parents, this],
     });
     return this;
   }
 
-  get<Path extends string>(
+  // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
+  get<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>>,
-    options?: Omit<RouteOptions, "methods">,
+    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["GET"] });
   }
 
-  post<Path extends string>(
+  // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
+  post<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>>,
-    options?: Omit<RouteOptions, "methods">,
+    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["POST"] });
   }
 
-  put<Path extends string>(
+  // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
+  put<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>>,
-    options?: Omit<RouteOptions, "methods">,
+    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["PUT"] });
   }
 
-  patch<Path extends string>(
+  // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
+  patch<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>>,
-    options?: Omit<RouteOptions, "methods">,
+    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["PATCH"] });
   }
 
-  delete<Path extends string>(
+  // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
+  delete<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>>,
-    options?: Omit<RouteOptions, "methods">,
+    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["DELETE"] });
   }
 
   /** Every method (same as `route` without `methods`). */
-  all<Path extends string>(
+  // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
+  all<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>>,
-    options?: Omit<RouteOptions, "methods">,
+    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: undefined });
   }

@@ -21,6 +21,7 @@ import { Request, type RequestSettings } from "./request.js";
 import { prepareResponse, Response } from "./response.js";
 import { type RouteLookup, Router } from "./router.js";
 import { type Hooks, type RouteDefinition, RouteGroup, type RouteSink } from "./routes.js";
+import { validationStep } from "./validation.js";
 
 export interface AccessLogEntry {
   method: string;
@@ -222,7 +223,15 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
         request.bodyLimit = limit;
       });
     }
-    return this.#chain(definition.groups, pre, [options], definition.handler as AnyHandler);
+    const handler = definition.handler as AnyHandler;
+    if (options.schema === undefined)
+      return this.#chain(definition.groups, pre, [options], handler);
+    // Validation runs right before the handler: after every before hook (auth first).
+    const validate = validationStep(options.schema);
+    const chain = this.#chain(definition.groups, pre, [options], handler);
+    const steps = [...chain.steps];
+    steps.splice(chain.handlerIndex, 0, validate as AnyHandler);
+    return { ...chain, steps, handlerIndex: chain.handlerIndex + 1 };
   }
 
   #chain(
