@@ -19,32 +19,34 @@
  * is linear in the size of the trie, never exponential.
  */
 import { HttpError } from "../wire/http-error.js";
-import type { RouteLookup } from "./route-params.js";
+import { parsePattern, RouteError, type Segment } from "./route-params.js";
 
-export type { RouteLookup, RouteParamNames, RouteParams } from "./route-params.js";
+export type { RouteParamNames, RouteParams } from "./route-params.js";
+export { RouteError };
 
-/** A registration mistake; the message says how to fix it. Thrown by Router.add at start-up. */
-export class RouteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RouteError";
-  }
-}
+/** Outcome of matching a request against a Router. Found results may be shared: do not mutate. */
+export type RouteLookup<T> =
+  | {
+      readonly kind: "found";
+      readonly value: T;
+      readonly params: Readonly<Record<string, string>>;
+      readonly pattern: string;
+    }
+  | { readonly kind: "method-not-allowed"; readonly allow: readonly string[] }
+  | { readonly kind: "not-found" };
 
 /** Methods advertised in Allow for a path served by a "*" route (the set can't be enumerated). */
 const ANY_METHOD_ALLOW = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"] as const;
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Z]+$/;
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// Never valid in a path: controls, space, and the query/fragment delimiters.
-const FORBIDDEN_STATIC_CHAR = /[\u0000-\u0020\u007f?#]/;
+
+/**
+ * Set by a walk that reached an endpoint for the path but not for the method. Lookups are
+ * synchronous, so one module-level flag is safe and spares the 404 path a second walk.
+ */
+let pathMatchedWithoutMethod = false;
 
 const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 const NOT_FOUND: RouteLookup<never> = Object.freeze({ kind: "not-found" });
-
-type Segment =
-  | { readonly kind: "static"; readonly value: string }
-  | { readonly kind: "param"; readonly name: string }
-  | { readonly kind: "catch-all"; readonly name: string };
 
 interface RouteEntry<T> {
   readonly value: T;
@@ -91,7 +93,11 @@ export class Router<T> {
   /** Fully static routes by their path, for a one-Map-lookup hit on the commonest requests. */
   private readonly staticEndpoints = new Map<string, Endpoint<T>>();
   private readonly registered: Array<{ methods: readonly string[] | "*"; pattern: string }> = [];
-  /** Reused across lookups: find is synchronous and never re-entered. */
+  /**
+   * Scratch slots for captured values, reused across lookups (find is synchronous and never
+   * re-entered). Slots are written by depth, never truncated: resetting `length` costs more than
+   * the whole walk, and stale slots beyond the match are never read.
+   */
   private readonly captured: string[] = [];
 
   add(methods: readonly string[] | "*", pattern: string, value: T): void {
@@ -125,22 +131,29 @@ export class Router<T> {
       const entry = staticHit.lookup(method);
       if (entry !== undefined) return entry.constantResult!;
     }
-    const segments = splitRequestPath(path);
-    if (segments === undefined) return NOT_FOUND;
+    if (path.charCodeAt(0) !== 0x2f) return NOT_FOUND;
 
     const captured = this.captured;
-    captured.length = 0;
-    const entry = matchRoute(this.root, segments, 1, method, captured);
+    pathMatchedWithoutMethod = false;
+    // Paths without "%" (nearly all) are walked in place; the rest are split and decoded first.
+    let segments: string[] | undefined;
+    let entry: RouteEntry<T> | undefined;
+    if (path.indexOf("%") === -1) {
+      entry = matchRawPath(this.root, path, 1, method, captured, 0);
+    } else {
+      segments = splitRequestPath(path)!;
+      entry = matchSegments(this.root, segments, 1, method, captured, 0);
+    }
     if (entry !== undefined) {
       if (entry.constantResult !== undefined) return entry.constantResult;
       const params: Record<string, string> = {};
       const names = entry.paramNames;
       for (let i = 0; i < names.length; i++) params[names[i]!] = captured[i]!;
-      captured.length = 0;
       return { kind: "found", value: entry.value, params, pattern: entry.pattern };
     }
-    const allow = allowFor(this.root, segments);
-    return allow === undefined ? NOT_FOUND : { kind: "method-not-allowed", allow };
+    if (!pathMatchedWithoutMethod) return NOT_FOUND;
+    const allow = allowFor(this.root, segments ?? path.split("/"))!;
+    return { kind: "method-not-allowed", allow };
   }
 
   /** Methods some route accepts for this path (sorted, with HEAD and OPTIONS); undefined if none. */
@@ -179,32 +192,87 @@ export class Router<T> {
   }
 }
 
-function matchRoute<T>(
+function endpointLookup<T>(
+  endpoint: Endpoint<T> | null,
+  method: string,
+): RouteEntry<T> | undefined {
+  if (endpoint === null) return undefined;
+  const entry = endpoint.lookup(method);
+  if (entry === undefined) pathMatchedWithoutMethod = true;
+  return entry;
+}
+
+/**
+ * The hot path: walks the undecoded path by index so that no segment array is built.
+ * `start` is where the next segment begins; past the end of the path means none is left.
+ */
+function matchRawPath<T>(
+  node: TrieNode<T>,
+  path: string,
+  start: number,
+  method: string,
+  captured: string[],
+  capturedCount: number,
+): RouteEntry<T> | undefined {
+  if (start > path.length) return endpointLookup(node.endpoint, method);
+  let end = path.indexOf("/", start);
+  if (end === -1) end = path.length;
+  if (node.statics !== null) {
+    const child = node.statics.get(path.slice(start, end));
+    if (child !== undefined) {
+      const entry = matchRawPath(child, path, end + 1, method, captured, capturedCount);
+      if (entry !== undefined) return entry;
+    }
+  }
+  if (node.param !== null && end > start) {
+    captured[capturedCount] = path.slice(start, end);
+    const entry = matchRawPath(node.param, path, end + 1, method, captured, capturedCount + 1);
+    if (entry !== undefined) return entry;
+  }
+  if (node.catchAll !== null) {
+    const entry = endpointLookup(node.catchAll, method);
+    if (entry !== undefined) {
+      captured[capturedCount] = path.slice(start);
+      return entry;
+    }
+  }
+  return undefined;
+}
+
+/** Same walk over pre-decoded segments, for paths that contained "%". */
+function matchSegments<T>(
   node: TrieNode<T>,
   segments: readonly string[],
   index: number,
   method: string,
   captured: string[],
+  capturedCount: number,
 ): RouteEntry<T> | undefined {
-  if (index === segments.length) return node.endpoint?.lookup(method);
+  if (index === segments.length) return endpointLookup(node.endpoint, method);
   const segment = segments[index]!;
   if (node.statics !== null) {
     const child = node.statics.get(segment);
     if (child !== undefined) {
-      const entry = matchRoute(child, segments, index + 1, method, captured);
+      const entry = matchSegments(child, segments, index + 1, method, captured, capturedCount);
       if (entry !== undefined) return entry;
     }
   }
   if (node.param !== null && segment !== "") {
-    captured.push(segment);
-    const entry = matchRoute(node.param, segments, index + 1, method, captured);
+    captured[capturedCount] = segment;
+    const entry = matchSegments(
+      node.param,
+      segments,
+      index + 1,
+      method,
+      captured,
+      capturedCount + 1,
+    );
     if (entry !== undefined) return entry;
-    captured.pop();
   }
   if (node.catchAll !== null) {
-    const entry = node.catchAll.lookup(method);
+    const entry = endpointLookup(node.catchAll, method);
     if (entry !== undefined) {
-      captured.push(restOfPath(segments, index));
+      captured[capturedCount] = restOfPath(segments, index);
       return entry;
     }
   }
@@ -271,8 +339,6 @@ function decodeSegment(segment: string): string {
   }
 }
 
-// ---- registration checks --------------------------------------------------------------------
-
 function normalizeMethods(
   methods: readonly string[] | "*",
   pattern: string,
@@ -303,86 +369,6 @@ function normalizeMethods(
     unique.add(method);
   }
   return Object.freeze([...unique]);
-}
-
-function parsePattern(pattern: string): Segment[] {
-  if (typeof pattern !== "string" || pattern.charCodeAt(0) !== 0x2f) {
-    throw new RouteError(
-      `Route pattern ${JSON.stringify(pattern)} must start with "/": write "/${String(pattern)}".`,
-    );
-  }
-  const raw = pattern.split("/").slice(1);
-  const segments: Segment[] = [];
-  const seen = new Set<string>();
-  for (let i = 0; i < raw.length; i++) {
-    const text = raw[i]!;
-    const isLast = i === raw.length - 1;
-    const where = `Route pattern "${pattern}", segment ${i + 1} ("${text}")`;
-    if (text.startsWith(":") || text.startsWith("*")) {
-      const isCatchAll = text.startsWith("*");
-      let name = text.slice(1);
-      if (isCatchAll && !isLast) {
-        throw new RouteError(
-          `${where}: a catch-all must be the last segment, because it takes the rest of the ` +
-            `path; move it to the end or use ":${name || "name"}" for a single segment.`,
-        );
-      }
-      if (isCatchAll && name === "") name = "*";
-      else checkParamName(name, where, isCatchAll ? "*" : ":");
-      if (seen.has(name)) {
-        throw new RouteError(
-          `${where}: parameter name "${name}" is used twice; give each parameter a unique name.`,
-        );
-      }
-      seen.add(name);
-      segments.push({ kind: isCatchAll ? "catch-all" : "param", name });
-      continue;
-    }
-    segments.push({ kind: "static", value: decodeStatic(text, where) });
-  }
-  return segments;
-}
-
-function checkParamName(name: string, where: string, sigil: ":" | "*"): void {
-  if (name === "") {
-    throw new RouteError(`${where}: the parameter has no name; write it like "${sigil}id".`);
-  }
-  if (!PARAM_NAME.test(name)) {
-    const suggestion = name.replace(/[^A-Za-z0-9_]/g, "_").replace(/^[0-9]/, "_$&");
-    throw new RouteError(
-      `${where}: parameter name "${name}" is not an identifier ([A-Za-z_][A-Za-z0-9_]*); ` +
-        `rename it, e.g. "${sigil}${suggestion}". Parameters always span a whole segment.`,
-    );
-  }
-  if (name === "__proto__") {
-    throw new RouteError(`${where}: "__proto__" cannot be a parameter name; choose another.`);
-  }
-}
-
-function decodeStatic(text: string, where: string): string {
-  const bad = FORBIDDEN_STATIC_CHAR.exec(text);
-  if (bad !== null) {
-    const code = bad[0].charCodeAt(0).toString(16).padStart(2, "0").toUpperCase();
-    throw new RouteError(
-      `${where}: character ${JSON.stringify(bad[0])} cannot appear in a path; ` +
-        `percent-encode it as "%${code}" if you really mean it.`,
-    );
-  }
-  if (text.includes(":") || text.includes("*")) {
-    throw new RouteError(
-      `${where}: ":" and "*" only start a parameter that spans a whole segment ` +
-        `(e.g. "/files/:name"); to match them literally write "%3A" or "%2A".`,
-    );
-  }
-  if (!text.includes("%")) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new RouteError(
-      `${where}: malformed percent-encoding; write the character itself (e.g. "café") or a ` +
-        `valid UTF-8 escape (e.g. "caf%C3%A9"), and "%25" for a literal "%".`,
-    );
-  }
 }
 
 function checkCollisions<T>(
