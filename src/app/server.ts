@@ -14,6 +14,13 @@ import {
 import type { ConnectionInfo } from "../wire/request.js";
 import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
 import { renderErrorResponse } from "./error-page.js";
+import {
+  type InjectConnectionOptions,
+  type InjectedResponse,
+  type InjectOptions,
+  inject,
+  injectRaw,
+} from "./inject.js";
 import { checkLogger, type Logger } from "./logger.js";
 import { type AnyHandler, type Chain, type PipelineHost, runChain } from "./pipeline.js";
 import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
@@ -387,6 +394,21 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       throw new ConfigError("'tls' needs both 'key' and 'cert' (PEM strings or Buffers)");
     }
     return this.engine.listen({ ...options, port });
+  }
+
+  /**
+   * Serves a request in memory through the real parser and writer (no socket): see inject.ts.
+   * Raw bytes give every response written on that one connection.
+   */
+  inject(options: InjectOptions): Promise<InjectedResponse>;
+  inject(raw: string | Uint8Array, options?: InjectConnectionOptions): Promise<InjectedResponse[]>;
+  inject(
+    input: InjectOptions | string | Uint8Array,
+    options?: InjectConnectionOptions,
+  ): Promise<InjectedResponse | InjectedResponse[]> {
+    return typeof input === "string" || input instanceof Uint8Array
+      ? injectRaw(this, input, options)
+      : inject(this, input);
   }
 
   /** Addresses the server listens on. */
