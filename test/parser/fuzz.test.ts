@@ -1,104 +1,39 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import fc from "fast-check";
-import type { ParserLimits } from "../../src/wire/parser.js";
-import {
-  cutPoints,
-  httpNoise,
-  mutatedPipeline,
-  randomLimits,
-  splitAt,
-  validPipeline,
-} from "./generate.js";
-import { assertWellFormed, type ParseRun, parsePieces, splits } from "./harness.js";
+import { Worker } from "node:worker_threads";
+import { PROPERTIES } from "./fuzz-properties.js";
 
 /**
- * Properties over generated input. Whatever the bytes, the parser must not throw, must return
- * (a hang fails the test's timeout), must follow the event grammar, and must say the same thing
- * however the bytes are split. Valid input must come back exactly as it was encoded.
+ * Runs each fuzz property in a worker thread with a deadline: a synchronous infinite loop in the
+ * parser cannot be interrupted by node:test's timeout, but a worker can be terminated.
  */
 
-const TIMEOUT = { timeout: 10_000 };
+const DEADLINE_MS = 12_000;
 
-function parseChecked(pieces: readonly Buffer[], limits: Partial<ParserLimits>): ParseRun {
-  const run = parsePieces(pieces, limits);
-  assertWellFormed(run);
-  const { parser } = run;
-  const states = [parser.done, parser.idle, parser.inHead].filter(Boolean);
-  assert.ok(states.length <= 1, "done, idle and inHead are exclusive");
-  const bodyCalls = run.recorder.bodies.reduce((count, pieces) => count + pieces.length, 0);
-  const inputBytes = pieces.reduce((total, piece) => total + piece.length, 0);
-  assert.ok(bodyCalls <= inputBytes, "more body calls than input bytes");
-  assert.ok(run.events.length <= inputBytes + 1, "more events than input bytes");
-  return run;
+function runInWorker(name: string): Promise<{ ok: boolean; message?: string }> {
+  const worker = new Worker(new URL("./fuzz-properties.js", import.meta.url), { workerData: name });
+  return new Promise((resolve, reject) => {
+    const watchdog = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`"${name}" did not finish within ${DEADLINE_MS} ms: the parser may hang`));
+    }, DEADLINE_MS);
+    worker.once("message", (result: { ok: boolean; message?: string }) => {
+      clearTimeout(watchdog);
+      void worker.terminate();
+      resolve(result);
+    });
+    worker.once("error", (failure) => {
+      clearTimeout(watchdog);
+      reject(failure);
+    });
+  });
 }
 
-/** Whole, byte by byte and at random cuts: every way must give the same events. */
-function assertSplitInvariant(bytes: Buffer, cuts: number[], limits: Partial<ParserLimits>): void {
-  const whole = parseChecked([bytes], limits);
-  const byByte = parseChecked([...splits(bytes)][1]!.pieces, limits);
-  assert.deepEqual(byByte.events, whole.events, "byte by byte differs from whole");
-  const cut = parseChecked(splitAt(bytes, cuts), limits);
-  assert.deepEqual(cut.events, whole.events, `split at ${cuts} differs from whole`);
-}
-
-describe("parser fuzz: arbitrary input", () => {
-  it("random bytes", TIMEOUT, () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ maxLength: 200 }),
-        cutPoints,
-        randomLimits,
-        (bytes, cuts, limits) => assertSplitInvariant(Buffer.from(bytes), cuts, limits),
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it("HTTP-flavoured noise", TIMEOUT, () => {
-    fc.assert(
-      fc.property(httpNoise, cutPoints, randomLimits, (bytes, cuts, limits) =>
-        assertSplitInvariant(bytes, cuts, limits),
-      ),
-      { numRuns: 400 },
-    );
-  });
-
-  it("mutated valid requests", TIMEOUT, () => {
-    fc.assert(
-      fc.property(mutatedPipeline, cutPoints, randomLimits, (bytes, cuts, limits) =>
-        assertSplitInvariant(bytes, cuts, limits),
-      ),
-      { numRuns: 300 },
-    );
-  });
-});
-
-describe("parser fuzz: valid requests", () => {
-  it("parse to exactly what was encoded, however they are split", TIMEOUT, () => {
-    fc.assert(
-      fc.property(validPipeline, cutPoints, (pipeline, cuts) => {
-        for (const pieces of [[pipeline.bytes], splitAt(pipeline.bytes, cuts)]) {
-          const run = parseChecked(pieces, {});
-          assert.deepEqual(run.events, pipeline.expect);
-          const received = run.recorder.bodies.map((parts) => Buffer.concat(parts));
-          assert.equal(received.length, pipeline.bodies.length);
-          received.forEach((bytes, index) => {
-            assert.ok(bytes.equals(pipeline.bodies[index]!), `body ${index} differs`);
-          });
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it("parse identically byte by byte", TIMEOUT, () => {
-    fc.assert(
-      fc.property(validPipeline, (pipeline) => {
-        const run = parseChecked([...splits(pipeline.bytes)][1]!.pieces, {});
-        assert.deepEqual(run.events, pipeline.expect);
-      }),
-      { numRuns: 100 },
-    );
-  });
+describe("parser fuzz", () => {
+  for (const name of Object.keys(PROPERTIES)) {
+    it(name, async () => {
+      const result = await runInWorker(name);
+      assert.ok(result.ok, result.message);
+    });
+  }
 });
