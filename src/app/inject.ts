@@ -239,7 +239,7 @@ export function serializeRequest(options: InjectOptions): Buffer {
 }
 
 /** For each request in a raw stream, whether it is HEAD: read with the engine's own parser. */
-function headRequestsOf(raw: Buffer, limits: Readonly<HttpLimits>): boolean[] {
+export function headRequestsOf(raw: Buffer, limits: Readonly<HttpLimits>): boolean[] {
   const heads: boolean[] = [];
   const parser = new RequestParser(
     {

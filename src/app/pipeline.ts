@@ -59,7 +59,8 @@ export function runChain(
     }
     if (result === undefined) continue;
     if (isThenable(result)) return resume(chain, request, response, host, result, index);
-    if (index === handlerIndex) response.body = result;
+    // Helpers are chainable, so `(request, response) => response.json(x)` returns the response.
+    if (index === handlerIndex && result !== response) response.body = result;
   }
   host.finish(request, response);
 }
@@ -78,7 +79,9 @@ async function resume(
   } catch (error) {
     return fail(chain, request, response, host, error, index);
   }
-  if (index === chain.handlerIndex && value !== undefined) response.body = value as ResponseBody;
+  if (index === chain.handlerIndex && value !== undefined && value !== response) {
+    response.body = value as ResponseBody;
+  }
   return runChain(chain, request, response, host, index + 1);
 }
 
