@@ -93,6 +93,28 @@ describe("RequestParser state", () => {
     );
   });
 
+  it("trailers never reach the head's fields, even after completion", () => {
+    let kept: RequestHead | undefined;
+    let trailers: readonly string[] = [];
+    const parser = new RequestParser({
+      onHead: (head) => {
+        kept = head;
+      },
+      onBody: () => {},
+      onComplete: (received) => {
+        trailers = received;
+      },
+      onError: (failure) => assert.fail(failure),
+    });
+    parser.execute(
+      Buffer.from(post(["Transfer-Encoding: chunked"], "0\r\nX-T: 1\r\nHost: b\r\n\r\n")),
+    );
+    assert.deepEqual(trailers, ["X-T", "1", "Host", "b"]);
+    assert.deepEqual(kept!.headers.raw, ["Host", "a", "Transfer-Encoding", "chunked"]);
+    assert.equal(kept!.headers.get("x-t"), undefined);
+    assert.equal(kept!.headers.get("host"), "a");
+  });
+
   it("has frozen, documented defaults", () => {
     assert.ok(Object.isFrozen(DEFAULT_PARSER_LIMITS));
     assert.deepEqual(
