@@ -6,6 +6,7 @@
 export type { MultipartLimits, MultipartPart } from "./app/body/multipart.js";
 export type { QueryParams } from "./app/body/query.js";
 export type { FormFields } from "./app/body/urlencoded.js";
+export type { CompressionOptions } from "./app/compress.js";
 export {
   type CookieOptions,
   type DeleteCookieOptions,
@@ -30,6 +31,13 @@ export {
   type ServerPlugin,
 } from "./app/server.js";
 export { CookieSigner } from "./app/signed-cookies.js";
+export {
+  contentDisposition,
+  type SendFileOptions,
+  type StaticOptions,
+  sendFile,
+  serveStatic,
+} from "./app/static.js";
 export { escapeHtml, html, join, raw, SafeHtml, safeUrl } from "./app/template.js";
 export type {
   RouteSchemas,

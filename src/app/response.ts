@@ -1,6 +1,8 @@
 import { Readable } from "node:stream";
 import { type WireBody, WireResponse } from "../wire/response.js";
 import { ResponseCookies } from "./cookies.js";
+import type { Request } from "./request.js";
+import { type SendFileOptions, sendFile } from "./send-file.js";
 import { SafeHtml } from "./template.js";
 
 /** A JSON value a handler may assign to `response.body`. */
@@ -26,9 +28,15 @@ const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
  * nothing is sent until the handler (and the after hooks) are done.
  */
 export class Response extends WireResponse<ResponseBody> {
+  readonly #request: Request;
   #cookies: ResponseCookies | undefined = undefined;
   /** Set by `end()`: later before hooks and the handler are skipped. */
   ended = false;
+
+  constructor(request: Request) {
+    super();
+    this.#request = request;
+  }
 
   /** Cookies to set or delete with this response. */
   get cookies(): ResponseCookies {
@@ -90,6 +98,15 @@ export class Response extends WireResponse<ResponseBody> {
     this.body = `Redirecting to ${url}\n`;
     this.ended = true;
     return this;
+  }
+
+  /**
+   * Sends a file with a Content-Type from its name, ETag/Last-Modified, conditional requests and
+   * Range support; `{ download: true }` adds Content-Disposition. Await it (404 if missing).
+   * The path is trusted: for user-chosen paths use `serveStatic`.
+   */
+  file(path: string, options?: SendFileOptions): Promise<void> {
+    return sendFile(this.#request, this, path, options);
   }
 
   /** Ends the response here: in a before hook, the remaining before hooks and the handler are skipped. */

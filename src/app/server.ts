@@ -13,6 +13,12 @@ import {
 } from "../wire/options.js";
 import type { ConnectionInfo } from "../wire/request.js";
 import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
+import {
+  type CompressionOptions,
+  type CompressionSettings,
+  compressResponse,
+  resolveCompression,
+} from "./compress.js";
 import { renderErrorResponse } from "./error-page.js";
 import {
   type InjectConnectionOptions,
@@ -64,6 +70,8 @@ export interface ServerOptions {
   maxQueryKeys?: number;
   /** Most urlencoded form fields parsed (413 beyond). Default 1000. */
   maxFormFields?: number;
+  /** gzip/brotli for compressible responses: true for the defaults, or tuning options. */
+  compression?: boolean | CompressionOptions;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -78,6 +86,7 @@ const KNOWN_OPTIONS = new Set([
   "multipart",
   "maxQueryKeys",
   "maxFormFields",
+  "compression",
 ]);
 
 /** Extension point for features built on the hook mechanism (sessions, CSRF, compression…). */
@@ -113,6 +122,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   readonly #timeouts: HttpTimeouts;
   readonly #settings: RequestSettings;
   readonly #accessLog: ((entry: AccessLogEntry) => void) | undefined;
+  readonly #compression: CompressionSettings | undefined;
   readonly #definitions: RouteDefinition[] = [];
   /** Catches conflicting registrations at the line that makes them. */
   readonly #registrations = new Router<null>();
@@ -161,6 +171,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       requestIdHeader: header,
       nextRequestId: () => `${bootId}-${(++counter).toString(36)}`,
     };
+    this.#compression = resolveCompression(options.compression);
     const accessLog = options.accessLog;
     if (accessLog === true) {
       this.#accessLog = (entry) => this.logger.info("request", { ...entry });
@@ -269,8 +280,8 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     return request;
   }
 
-  createResponse(): Response {
-    return new Response();
+  createResponse(request: Request): Response {
+    return new Response(request);
   }
 
   handle(request: Request, response: Response): void | Promise<void> {
@@ -340,6 +351,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       this.renderError(error, request, response);
       prepareResponse(response);
     }
+    if (this.#compression !== undefined) compressResponse(request, response, this.#compression);
     if (this.#accessLog !== undefined) this.#logAccess(request, response);
   }
 
