@@ -87,6 +87,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   #destroyed = false;
   #peerEnded = false;
   #pauses = 0;
+  /** Reading is paused because maxPipelinedRequests requests are queued. */
+  #pipelinePaused = false;
   #abortListeners: Array<() => void> | undefined = undefined;
   #drainWaiter: (() => void) | undefined = undefined;
 
@@ -214,7 +216,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     const request = this.#handler.createRequest(head, body, this);
     this.#queue.push(request);
     if (this.#queue.length === 1) this.#drain();
-    else if (this.#queue.length === limits.maxPipelinedRequests) this.pauseBody();
+    const max = limits.maxPipelinedRequests;
+    if (max > 0 && this.#queue.length >= max && !this.#pipelinePaused && !this.#destroyed) {
+      this.#pipelinePaused = true;
+      this.pauseBody();
+    }
   }
 
   onBody(bytes: Buffer): void {
@@ -494,7 +500,10 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     response.finished = true;
     this.#queue.shift();
     this.#abortListeners = undefined;
-    if (this.#queue.length === this.#owner.limits.maxPipelinedRequests - 1) this.resumeBody();
+    if (this.#pipelinePaused && this.#queue.length < this.#owner.limits.maxPipelinedRequests) {
+      this.#pipelinePaused = false;
+      this.resumeBody();
+    }
     if (!keepAlive) this.#closeAfterFlush();
   }
 
