@@ -100,6 +100,12 @@ async function measure(
     headers: prepared.headers,
     ...scriptOptions(scenario, bodyFile),
   });
+  const { exitCode, signalCode } = peer.child.process;
+  if (exitCode !== null || signalCode !== null) {
+    throw new Error(
+      `peer ${peer.name} died under load (${exitCode ?? signalCode}):\n${peer.child.output()}`,
+    );
+  }
   const ticksAfter = readCpuTicks(peer.pid);
   const rssKb = readRssKb(peer.pid);
   return {

@@ -7,6 +7,7 @@ import {
   HELLO_JSON,
   HOST,
   JSON_TYPE,
+  KEEP_ALIVE_MS,
   OCTET_TYPE,
   PARAM_ROUTE_PREFIXES,
   runPeer,
@@ -14,7 +15,12 @@ import {
 } from "./common.js";
 import { installSessionRoute } from "./slow-serv-session.js";
 
-const app = new Server();
+// Same keep-alive window as the other peers (scenario 10 needs idle sockets to stay open), and no
+// connection cap, since none of the other peers has one by default.
+const app = new Server({
+  timeouts: { keepAlive: KEEP_ALIVE_MS },
+  limits: { maxConnections: 0 },
+});
 app.route(
   "/",
   (_request, response) => {

@@ -2,7 +2,7 @@
 // makes before measuring), so a peer that drifts is caught without running a benchmark.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { verifyPeer } from "../../bench/measure-load.js";
+import { VerificationError, verifyPeer } from "../../bench/measure-load.js";
 import { type PeerName, readPeerMemory, startPeer, unavailableReason } from "../../bench/peers.js";
 import { SCENARIOS } from "../../bench/scenarios.js";
 
@@ -31,3 +31,28 @@ for (const name of candidates) {
     assert.notEqual(peer.child.process.exitCode ?? peer.child.process.signalCode, null);
   });
 }
+
+test("a peer whose response differs is refused with the peer's name and the difference", async () => {
+  const { createServer } = await import("node:http");
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/plain" });
+    response.end("Hello, World!");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  assert.ok(address !== null && typeof address === "object");
+  const fake = { name: "express", port: address.port } as Parameters<typeof verifyPeer>[1];
+  try {
+    await assert.rejects(
+      verifyPeer(SCENARIOS[0] as Parameters<typeof verifyPeer>[0], fake),
+      (error: Error) =>
+        error instanceof VerificationError &&
+        /peer express answers scenario 1 \(GET \/\)/.test(error.message) &&
+        /content-type: expected "text\/plain; charset=utf-8", got "text\/plain"/.test(
+          error.message,
+        ),
+    );
+  } finally {
+    server.close();
+  }
+});
