@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Server } from "../app/server.js";
+import { serveStatic } from "../app/static.js";
 import { generateKey } from "../session/keys.js";
 
 const USAGE = `slow-serv — HTTP/1.1 server and microframework
@@ -9,13 +12,75 @@ Usage:
   slow-serv keygen          Print a new random session key (base64url:…, 32 bytes).
                             Put it in an environment variable, never in the source:
                               SESSION_KEY=$(npx slow-serv keygen)
+  slow-serv serve [dir]     Serve a folder's files (default: the current folder).
+      --port N              Port (default 8000; 0 picks a free one).
+      --host H              Interface (default 127.0.0.1; 0.0.0.0 for every interface).
   slow-serv help            Show this text.
 `;
 
-/** The command line; returns the exit code so tests can call it without spawning. */
-export function main(args: readonly string[], write: (text: string) => void): number {
+interface ServeArguments {
+  dir: string;
+  port: number;
+  host: string;
+}
+
+function parseServe(args: readonly string[]): ServeArguments | string {
+  const parsed: ServeArguments = { dir: ".", port: 8000, host: "127.0.0.1" };
+  let sawDir = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === "--port" || arg === "--host") {
+      const value = args[++index];
+      if (value === undefined) return `${arg} needs a value`;
+      if (arg === "--port") {
+        const port = Number(value);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          return `--port must be a number from 0 to 65535, got '${value}'`;
+        }
+        parsed.port = port;
+      } else parsed.host = value;
+    } else if (arg.startsWith("-") || sawDir) {
+      return `Unexpected argument '${arg}'`;
+    } else {
+      parsed.dir = arg;
+      sawDir = true;
+    }
+  }
+  return parsed;
+}
+
+/** `slow-serv serve`: a static file server with the access log on; runs until a signal. */
+async function serve(args: ServeArguments, write: (text: string) => void): Promise<Server> {
+  const root = resolve(args.dir);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(
+      `'${args.dir}' is not a folder: pass the folder to serve, e.g. slow-serv serve ./public`,
+    );
+  }
+  const app = new Server({ accessLog: true, compression: true });
+  app.get("/*path", serveStatic(root));
+  const address = await app.run({ port: args.port, host: args.host });
+  app.closeOnSignals();
+  write(`Serving ${root} on ${address.url}\n`);
+  return app;
+}
+
+/** The command line; resolves to the exit code so tests can call it without spawning. */
+export async function main(
+  args: readonly string[],
+  write: (text: string) => void,
+): Promise<number> {
   const [command] = args;
   switch (command) {
+    case "serve": {
+      const parsed = parseServe(args.slice(1));
+      if (typeof parsed === "string") {
+        write(`${parsed}\n\n${USAGE}`);
+        return 2;
+      }
+      await serve(parsed, write);
+      return 0;
+    }
     case "keygen":
       write(`${generateKey()}\n`);
       return 0;
@@ -43,5 +108,13 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  process.exitCode = main(process.argv.slice(2), (text) => process.stdout.write(text));
+  main(process.argv.slice(2), (text) => process.stdout.write(text)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
