@@ -28,7 +28,7 @@ export type ConditionalOutcome = "proceed" | "not-modified" | "precondition-fail
  */
 export function weakEtag(size: number, mtimeMs: number, suffix = ""): string {
   const tail = suffix === "" ? "" : `-${suffix}`;
-  return `W/"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}${tail}"`;
+  return `W/"${size.toString(16)}-${Math.round(mtimeMs).toString(16)}${tail}"`;
 }
 
 /** `W/"x"` → `"x"`; strong tags unchanged. */

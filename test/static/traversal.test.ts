@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { serveStatic } from "../../src/app/static.js";
+import { createFixture, type Fixture, SECRET } from "./fixture.js";
+import { rawRequest, startApp } from "./http-client.js";
+
+/** Targets that try to leave the root; none may answer with anything from outside it. */
+const ATTEMPTS: Array<[target: string, status: number]> = [
+  ["/static/../outside/secret.txt", 404],
+  ["/static/../../../../etc/passwd", 404],
+  ["/static/..%2f..%2fetc/passwd", 404],
+  ["/static/..%2foutside%2fsecret.txt", 404],
+  ["/static/%2e%2e/outside/secret.txt", 404],
+  ["/static/%2E%2E/outside/secret.txt", 404],
+  ["/static/.%2e/outside/secret.txt", 404],
+  ["/static/%2e%2e%2foutside%2fsecret.txt", 404],
+  ["/static/..\\outside\\secret.txt", 404],
+  ["/static/..%5coutside%5csecret.txt", 404],
+  ["/static/docs\\..\\..\\outside\\secret.txt", 404],
+  ["/static/hello.txt%00.png", 400],
+  ["/static/%00", 400],
+  ["/static/..%00/outside/secret.txt", 400],
+  ["/static/%252e%252e/outside/secret.txt", 404],
+  ["/static/..%252f..%252fetc%252fpasswd", 404],
+  ["/static//etc/passwd", 404],
+  ["/static/%2fetc%2fpasswd", 404],
+  ["/static/%2F..%2F..%2Foutside%2Fsecret.txt", 404],
+  ["/static/C:/Windows/win.ini", 404],
+  ["/static/c:%5cwindows%5cwin.ini", 404],
+  ["/static/docs/../../outside/secret.txt", 404],
+  ["/static/nested/%2e%2e/%2e%2e/%2e%2e/outside/secret.txt", 404],
+  ["/static/./hello.txt", 404],
+  ["/static/hello.txt/..", 404],
+  ["/static/....//outside/secret.txt", 404],
+  ["/static/%c0%ae%c0%ae/outside/secret.txt", 400],
+  ["/static/link-out", 404],
+  ["/static/dir-link-out/secret.txt", 404],
+  ["/static/evil-link", 404],
+  ["/static/.secret", 404],
+  ["/static/.hidden/file.txt", 404],
+  ["/static/%2esecret", 404],
+  ["http://localhost/static/../outside/secret.txt", 404],
+];
+
+describe("serveStatic: path traversal", () => {
+  let fixture: Fixture;
+  let server: Awaited<ReturnType<typeof startApp>>;
+
+  before(async () => {
+    fixture = await createFixture();
+    server = await startApp((app) => app.get("/static/*path", serveStatic(fixture.root)));
+  });
+  after(async () => {
+    await server.close();
+    await fixture.cleanup();
+  });
+
+  for (const [target, status] of ATTEMPTS) {
+    it(`${target} → ${status}`, async () => {
+      const response = await rawRequest(server.port, { target });
+      assert.equal(response.status, status);
+      assert.ok(!response.body.toString().includes(SECRET), "leaked a file outside the root");
+      assert.ok(!response.body.toString().includes("root:"), "leaked /etc/passwd");
+    });
+  }
+
+  it("serves a literal file whose name looks encoded, decoding only once", async () => {
+    const response = await rawRequest(server.port, { target: "/static/%252e%252e" });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.toString(), "literal percent name");
+  });
+
+  it("follows a symlink that stays inside the root", async () => {
+    const response = await rawRequest(server.port, { target: "/static/link-in" });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.toString(), "Hello, world!\n");
+  });
+});
+
+describe("serveStatic: followSymlinks and precompressed siblings", () => {
+  let fixture: Fixture;
+  let server: Awaited<ReturnType<typeof startApp>>;
+
+  before(async () => {
+    fixture = await createFixture();
+    server = await startApp((app) => {
+      app.get("/follow/*path", serveStatic(fixture.root, { followSymlinks: true }));
+      app.get("/pre/*path", serveStatic(fixture.root, { precompressed: true }));
+    });
+  });
+  after(async () => {
+    await server.close();
+    await fixture.cleanup();
+  });
+
+  it("serves symlinks out of the root when allowed", async () => {
+    const response = await rawRequest(server.port, { target: "/follow/link-out" });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.toString(), SECRET);
+  });
+
+  it("still refuses '..' with followSymlinks", async () => {
+    const response = await rawRequest(server.port, { target: "/follow/../outside/secret.txt" });
+    assert.equal(response.status, 404);
+  });
+
+  it("never serves a precompressed sibling that links outside the root", async () => {
+    const gzip = await rawRequest(server.port, {
+      target: "/pre/assets/sib.js",
+      headers: { "accept-encoding": "gzip" },
+    });
+    assert.equal(gzip.status, 200);
+    assert.equal(gzip.headers["content-encoding"], undefined);
+    assert.equal(gzip.body.toString(), "sibling js");
+    const both = await rawRequest(server.port, {
+      target: "/pre/assets/sib.js",
+      headers: { "accept-encoding": "gzip;q=1, br;q=0.5" },
+    });
+    assert.equal(both.headers["content-encoding"], "br");
+    assert.equal(both.body.toString(), "sibling br bytes");
+  });
+});
