@@ -70,7 +70,9 @@ export function clientAddress(request: WireRequest, trust: ProxyTrust): ClientAd
     if (forwarded !== undefined) {
       const hop = pick(forwardedHops(forwarded), trust);
       if (hop?.for !== undefined) ip = stripPort(hop.for).replace(/^\[|\]$/g, "");
-      if (hop?.proto === "https" || hop?.proto === "http") protocol = hop.proto;
+      // Schemes are case-insensitive (RFC 3986 §3.1): "proto=HTTPS" is HTTPS.
+      const proto = hop?.proto?.toLowerCase();
+      if (proto === "https" || proto === "http") protocol = proto;
       if (hop?.host !== undefined) host = hop.host;
     } else {
       const chain = (request.headers.get("x-forwarded-for") ?? "")
