@@ -25,8 +25,11 @@ export const TOKEN = table(
 /** field-vchar / obs-text plus SP and HTAB: what may appear inside a field value. */
 export const FIELD_VALUE = table((byte) => byte === 0x09 || (byte >= 0x20 && byte !== 0x7f));
 
-/** Visible ASCII: what a request-target may contain (no spaces, controls, DEL or non-ASCII). */
-export const TARGET = table((byte) => byte > 0x20 && byte < 0x7f);
+/**
+ * Visible ASCII but "#": what a request-target may contain (no spaces, controls, DEL, non-ASCII,
+ * and no fragment, which RFC 9112 §3.2 leaves out of every target form).
+ */
+export const TARGET = table((byte) => byte > 0x20 && byte < 0x7f && byte !== 0x23);
 
 /** uri-host [ ":" port ] characters, including IP-literal brackets (RFC 3986 §3.2.2). */
 export const HOST = table(

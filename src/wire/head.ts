@@ -40,7 +40,8 @@ export class RequestHead {
 }
 
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+):[0-9]{1,5}$/;
-const ABSOLUTE = /^https?:\/\/[^/?#]*/i;
+/** http(s)://authority with a non-empty host and no userinfo (RFC 9110 §4.2.4 deprecates it). */
+const ABSOLUTE = /^https?:\/\/(?:\[[0-9A-Fa-f:.]+\]|[^/?#@:[\]]+)(?::[0-9]*)?(?:[/?]|$)/i;
 
 function bad(message: string): HttpError {
   return new HttpError(400, message, { close: true });

@@ -41,6 +41,11 @@ export const REQUEST_LINE_CASES: ParserCase[] = [
   rejected("asterisk followed by more", "OPTIONS *x HTTP/1.1"),
   rejected("relative target", "GET a/b HTTP/1.1"),
   rejected("absolute-form with an unsupported scheme", "GET ftp://example.com/ HTTP/1.1"),
+  accepted("absolute-form with an IPv6 literal and port", "GET", "http://[::1]:8080/x"),
+  rejected("absolute-form with an empty host", "GET http:///x HTTP/1.1"),
+  rejected("absolute-form with userinfo", "GET http://user@example.com/ HTTP/1.1"),
+  rejected("a fragment in origin-form", "GET /page#section HTTP/1.1"),
+  rejected("a fragment in absolute-form", "GET http://example.com/#x HTTP/1.1"),
   {
     name: "HTTP/1.0 without Host closes after the request",
     input: `GET /old HTTP/1.0\r\n\r\n${get()}`,
