@@ -68,6 +68,8 @@ function withGet(client: Omit<Client, "get">): Client {
 }
 
 export function injectClient(app: Server): Client {
+  // Serving starts now, as with run(): later registrations must fail in both modes alike.
+  app.compile();
   return withGet({
     mode: "inject",
     async request(method, url, init = {}) {
