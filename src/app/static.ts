@@ -275,15 +275,21 @@ async function openVariant(
   });
   if (candidates.length === 0) return undefined;
   const opened = new Map<ContentCoding, OpenFile>();
-  await Promise.all(
-    candidates.map(async (coding) => {
-      const file = await openInside(settings, [
-        ...segments.slice(0, -1),
-        last + ENCODING_SUFFIX[coding],
-      ]);
-      if (file !== undefined) opened.set(coding, file);
-    }),
+  // allSettled: when one open fails unexpectedly, the others' handles must still be closed.
+  const results = await Promise.allSettled(
+    candidates.map((coding) =>
+      openInside(settings, [...segments.slice(0, -1), last + ENCODING_SUFFIX[coding]]),
+    ),
   );
+  let failure: PromiseRejectedResult | undefined;
+  results.forEach((result, index) => {
+    if (result.status === "rejected") failure = result;
+    else if (result.value !== undefined) opened.set(candidates[index]!, result.value);
+  });
+  if (failure !== undefined) {
+    await Promise.all([...opened.values()].map((file) => file.handle.close()));
+    throw failure.reason;
+  }
   const choice = preferredEncoding(accept, [...opened.keys()]);
   let chosen: { file: OpenFile; encoding: ContentCoding } | undefined;
   for (const [coding, file] of opened) {
@@ -303,11 +309,19 @@ async function serveFile(
   const relative = segments.join("/");
   const contentType = contentTypeFor(relative) ?? "application/octet-stream";
   const varyEncoding = settings.precompressed.length > 0;
-  const variant = varyEncoding ? await openVariant(request, settings, segments) : undefined;
+  let variant: Awaited<ReturnType<typeof openVariant>>;
+  let cacheControl: string | false;
+  try {
+    cacheControl = settings.cacheControl(relative);
+    variant = varyEncoding ? await openVariant(request, settings, segments) : undefined;
+  } catch (error) {
+    await file.handle.close();
+    throw error;
+  }
   if (variant !== undefined) await file.handle.close();
   await respondWithFile(request, response, variant?.file ?? file, {
     contentType,
-    cacheControl: settings.cacheControl(relative),
+    cacheControl,
     encoding: variant?.encoding,
     varyEncoding,
   });
