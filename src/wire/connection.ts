@@ -77,6 +77,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   /** The handler's promise is pending or a streamed body is being written. */
   #busy = false;
   #receivingBody: RequestBody | undefined = undefined;
+  /** The body being received is held back by its client until it gets `100 Continue`. */
+  #receivingAwaitsContinue = false;
   #discarded = 0;
   #requestCount = 0;
   #lastRequest = false;
@@ -205,6 +207,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
         limits.bodyHighWaterMark,
       );
       this.#receivingBody = body;
+      this.#receivingAwaitsContinue = head.expectContinue;
       this.#bodyProgressAt = Date.now();
     }
     if (
@@ -260,6 +263,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   bodyWanted(body: RequestBody): void {
     const request = this.#request;
     if (request?.bodyStream === body && request.head.expectContinue && body.received === 0) {
+      // The body timeout starts now: until this, the client was rightly waiting.
+      this.#bodyProgressAt = Date.now();
       this.#write(CONTINUE_RESPONSE);
       if (this.#batch === undefined) return;
       this.#flushBatch();
@@ -271,7 +276,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   }
 
   resumeBody(): void {
-    if (this.#pauses > 0 && --this.#pauses === 0 && !this.#destroyed) this.#socket.resume();
+    if (this.#pauses > 0 && --this.#pauses === 0 && !this.#destroyed) {
+      // Time spent paused was the server's doing, not a stalled client's.
+      this.#bodyProgressAt = Date.now();
+      this.#socket.resume();
+    }
   }
 
   // ---- answering ----------------------------------------------------------------------------
@@ -593,6 +602,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     if (
       body !== undefined &&
       this.#pauses === 0 &&
+      !(this.#receivingAwaitsContinue && !body.started) &&
       timeouts.body > 0 &&
       now - this.#bodyProgressAt >= timeouts.body
     ) {

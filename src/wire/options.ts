@@ -97,6 +97,13 @@ export function resolveLimits(given: Partial<HttpLimits> | undefined): HttpLimit
   for (const key of ["maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount"] as const) {
     if (limits[key] === 0) throw new ConfigError(`'limits.${key}' must be at least 1.`);
   }
+  if (
+    limits.maxRequestLineBytes > limits.maxHeaderBytes &&
+    given?.maxRequestLineBytes === undefined
+  ) {
+    // Only the header limit was lowered: the default request-line limit follows it down.
+    limits.maxRequestLineBytes = limits.maxHeaderBytes;
+  }
   if (limits.maxRequestLineBytes > limits.maxHeaderBytes) {
     throw new ConfigError(
       `'limits.maxRequestLineBytes' (${limits.maxRequestLineBytes}) cannot exceed 'limits.maxHeaderBytes' (${limits.maxHeaderBytes}): the request-line is part of the header section.`,
