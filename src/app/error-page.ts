@@ -39,6 +39,9 @@ export function renderErrorResponse(
       : undefined;
   const details = httpError?.expose ? httpError.details : undefined;
 
+  // A stream the failed response had set (e.g. an open file) is replaced: release it now.
+  const previous = response.body as { destroy?: () => void } | null | undefined;
+  if (typeof previous?.destroy === "function") previous.destroy();
   const headers = response.headers;
   for (const name of BODY_HEADERS) headers.delete(name);
   if (httpError !== undefined)
