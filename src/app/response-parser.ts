@@ -117,9 +117,13 @@ export function parseResponses(
   return responses;
 }
 
-function readLine(exchange: Buffer, position: number): { line: string; next: number } {
+function readLine(
+  exchange: Buffer,
+  position: number,
+  part = "head",
+): { line: string; next: number } {
   const end = exchange.indexOf(CRLF, position);
-  if (end === -1) throw new ResponseParseError("Truncated head: no CRLF", exchange.length);
+  if (end === -1) throw new ResponseParseError(`Truncated ${part}: no CRLF`, exchange.length);
   const line = exchange.toString("latin1", position, end);
   const bareLf = line.indexOf("\n");
   if (bareLf !== -1) throw new ResponseParseError("Bare LF in the head", position + bareLf);
@@ -128,11 +132,15 @@ function readLine(exchange: Buffer, position: number): { line: string; next: num
 }
 
 /** Reads field lines up to the empty line; returns the flat list and the offset after it. */
-function readFields(exchange: Buffer, start: number): { raw: string[]; next: number } {
+function readFields(
+  exchange: Buffer,
+  start: number,
+  part = "head",
+): { raw: string[]; next: number } {
   const raw: string[] = [];
   let position = start;
   for (;;) {
-    const { line, next } = readLine(exchange, position);
+    const { line, next } = readLine(exchange, position, part);
     if (line === "") return { raw, next };
     if (line.startsWith(" ") || line.startsWith("\t")) {
       throw new ResponseParseError("Obsolete line folding in a field", position);
@@ -247,14 +255,14 @@ function readChunked(
   const chunks: Buffer[] = [];
   let position = start;
   for (;;) {
-    const { line, next } = readLine(exchange, position);
+    const { line, next } = readLine(exchange, position, "chunked body");
     const match = CHUNK_LINE.exec(line);
     if (match === null) {
       throw new ResponseParseError(`Invalid chunk size line ${JSON.stringify(line)}`, position);
     }
     const size = Number.parseInt(match[1]!, 16);
     if (size === 0) {
-      const { raw, next: end } = readFields(exchange, next);
+      const { raw, next: end } = readFields(exchange, next, "chunked body");
       return { body: Buffer.concat(chunks), trailers: raw, end };
     }
     const dataEnd = next + size;

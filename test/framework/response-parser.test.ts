@@ -105,7 +105,12 @@ const INVALID: Array<[string, string, RegExp]> = [
     /Chunk data not followed by CRLF/,
   ],
   ["a bad chunk size", `${OK}Transfer-Encoding: chunked\r\n\r\nzz\r\n`, /Invalid chunk size/],
-  ["no last chunk", `${OK}Transfer-Encoding: chunked\r\n\r\n`, /Truncated head/],
+  ["no last chunk", `${OK}Transfer-Encoding: chunked\r\n\r\n`, /Truncated chunked body/],
+  [
+    "no end of trailers",
+    `${OK}Transfer-Encoding: chunked\r\n\r\n0\r\nX: 1\r\n`,
+    /Truncated chunked body/,
+  ],
   ["a 204 with Content-Length", "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", /204/],
   ["a 1xx with framing", "HTTP/1.1 103 Early\r\nContent-Length: 0\r\n\r\n", /103/],
 ];
