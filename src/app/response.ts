@@ -136,10 +136,35 @@ function isPlainJson(value: object): boolean {
  * each kind, and writes the cookies. Runs once, after the after hooks.
  */
 export function prepareResponse(response: Response): void {
+  convertBody(response);
+  writeCookies(response);
+}
+
+/** The Set-Cookie values each response's jar wrote, so a second pass replaces instead of adding. */
+const writtenCookies = new WeakMap<Response, readonly string[]>();
+
+// prepareResponse runs again when the response turns into an error response (a bad body or
+// status found late), and the cookie jar must then appear once, not twice.
+function writeCookies(response: Response): void {
   const cookies = response.cookiesIfAny;
-  if (cookies !== undefined && cookies.size > 0) {
-    for (const value of cookies.toHeaderValues()) response.headers.append("set-cookie", value);
+  if (cookies === undefined || cookies.size === 0) return;
+  const values = cookies.toHeaderValues();
+  const headers = response.headers;
+  const previous = writtenCookies.get(response);
+  if (previous !== undefined) {
+    const others = [...headers.getAll("set-cookie")];
+    for (const value of previous) {
+      const at = others.indexOf(value);
+      if (at !== -1) others.splice(at, 1);
+    }
+    headers.delete("set-cookie");
+    for (const value of others) headers.append("set-cookie", value);
   }
+  for (const value of values) headers.append("set-cookie", value);
+  writtenCookies.set(response, values);
+}
+
+function convertBody(response: Response): void {
   const body = response.body;
   if (body === undefined || body === null) return;
   const headers = response.headers;
@@ -147,12 +172,14 @@ export function prepareResponse(response: Response): void {
     if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");
     return;
   }
-  if (typeof body !== "object") {
+  if (typeof body === "number" || typeof body === "boolean") {
     response.body = JSON.stringify(body);
     if (!headers.has("content-type"))
       headers.set("content-type", "application/json; charset=utf-8");
     return;
   }
+  // Functions, symbols and bigints are mistakes (often a forgotten call), not empty bodies.
+  if (typeof body !== "object") throw new TypeError(BODY_KINDS);
   if (body instanceof Uint8Array) {
     if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
     return;
@@ -169,7 +196,8 @@ export function prepareResponse(response: Response): void {
       headers.set("content-type", "application/json; charset=utf-8");
     return;
   }
-  throw new TypeError(
-    "response.body must be a string, Uint8Array, html`…` template, plain object or array (JSON), stream, async iterable or null",
-  );
+  throw new TypeError(BODY_KINDS);
 }
+
+const BODY_KINDS =
+  "response.body must be a string, number, boolean, Uint8Array, html`…` template, plain object or array (JSON), stream, async iterable or null";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
+import type { Response } from "../../src/app/response.js";
 import { html } from "../../src/app/template.js";
 import { matrix, newApp } from "./matrix.js";
 
@@ -145,5 +146,33 @@ matrix("response bodies and helpers", (check) => {
     const bad = await client.get("/bad-cookie", { headers: { accept: "text/plain" } });
     assert.equal(bad.status, 500);
     assert.deepEqual(bad.headers.getSetCookie(), []);
+  });
+
+  check("a bad body or status is a 500 that still sets each cookie once", async (serve) => {
+    const app = newApp();
+    const withCookies = (response: Response): void => {
+      response.headers.append("set-cookie", "manual=1");
+      response.cookies.set("jar", "2");
+    };
+    app.get("/map", (_request, response) => {
+      withCookies(response);
+      return new Map([["not", "json"]]);
+    });
+    app.get("/function", (_request, response) => {
+      withCookies(response);
+      return () => "forgot to call me";
+    });
+    app.get("/status", (_request, response) => {
+      withCookies(response);
+      response.status = 200.5;
+      return "x";
+    });
+    const client = await serve(app);
+    for (const url of ["/map", "/function", "/status"]) {
+      const response = await client.get(url, { headers: { accept: "text/plain" } });
+      assert.equal(response.status, 500, url);
+      assert.equal(response.text, "500 Internal Server Error\n", url);
+      assert.deepEqual(response.headers.getSetCookie(), ["manual=1", "jar=2"], url);
+    }
   });
 });
