@@ -1,5 +1,6 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { RandomSource } from "./seal.js";
+import { pooledRandomBytes } from "./seal.js";
 
 /**
  * Synchronizer tokens derived from the CSRF secret sealed in the session. Each call masks the
@@ -11,7 +12,7 @@ const TOKEN_BYTES = 2 * CSRF_SECRET_BYTES;
 const TOKEN_CHARS = Math.ceil((TOKEN_BYTES * 4) / 3);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-export function maskCsrfSecret(secret: Buffer, rng: RandomSource = randomBytes): string {
+export function maskCsrfSecret(secret: Buffer, rng: RandomSource = pooledRandomBytes): string {
   const mask = rng(CSRF_SECRET_BYTES);
   const token = Buffer.allocUnsafe(TOKEN_BYTES);
   mask.copy(token, 0);

@@ -15,7 +15,7 @@ import type { JsonRecord, SessionPayload } from "./payload.js";
 import {
   decodePayload,
   encodeData,
-  encodePayload,
+  encodePayloadWithData,
   expiryFailure,
   expiryOf,
   PAYLOAD_VERSION,
@@ -179,17 +179,19 @@ export class SessionManager<Data extends JsonRecord = JsonRecord> {
       return { setCookies: chunkDeletions(wireName, present, attributes), accessed: true };
     }
 
-    const payload: SessionPayload = {
-      v: PAYLOAD_VERSION,
-      sid: state.sid,
-      iat: state.iat,
-      lat: lastActive,
-      exp: expiry,
-      csrf: state.csrfSecret.toString("base64url"),
-      data: state.data,
-      flash: state.outgoingFlash,
-    };
-    const token = seal(config.keyring, config.cookieName, encodePayload(payload));
+    const plaintext = encodePayloadWithData(
+      {
+        v: PAYLOAD_VERSION,
+        sid: state.sid,
+        iat: state.iat,
+        lat: lastActive,
+        exp: expiry,
+        csrf: state.csrfSecret.toString("base64url"),
+      },
+      dataJson,
+      state.outgoingFlash,
+    );
+    const token = seal(config.keyring, config.cookieName, plaintext);
     const maxAge = Math.max(1, Math.floor((expiry - now) / 1000));
     const secure = state.origin.secure;
     const cookies = splitIntoChunks(

@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import type { ExpiryPolicy, SessionPayload } from "../../src/session/payload.js";
 import {
   decodePayload,
+  encodeData,
   encodePayload,
+  encodePayloadWithData,
   expiryFailure,
   expiryOf,
   refreshInterval,
@@ -67,6 +69,22 @@ describe("payload: encode/decode", () => {
   for (const [name, bytes] of rejected) {
     it(`rejects ${name}`, () => assert.equal(decodePayload(bytes), undefined));
   }
+
+  it("encodes identically when reusing already-serialised data", () => {
+    const { data, flash, ...meta } = payload({ flash: { notice: "hi" } });
+    assert.deepEqual(
+      encodePayloadWithData(meta, encodeData(data), flash),
+      encodePayload(payload({ flash: { notice: "hi" } })),
+    );
+  });
+
+  it("rejects nesting deep enough to overflow the stack", () => {
+    const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+    assert.equal(
+      decodePayload(raw(baseText.replace('"flash":{}', `"flash":{"x":${deep}}`))),
+      undefined,
+    );
+  });
 
   it("does not pollute Object.prototype through a crafted payload", () => {
     decodePayload(raw(baseText.replace('"roles"', '"__proto__":{"polluted":true},"roles"')));
