@@ -1,3 +1,4 @@
+import { ConfigError } from "../wire/options.js";
 import type { WireRequest } from "../wire/request.js";
 
 /**
@@ -19,7 +20,7 @@ export function checkProxyTrust(value: unknown): ProxyTrust {
   if (value === undefined) return false;
   if (typeof value === "boolean") return value;
   if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
-  throw new TypeError(
+  throw new ConfigError(
     `'trustProxy' must be false, true, or the number of proxies in front of the server (e.g. 1), got ${String(value)}`,
   );
 }

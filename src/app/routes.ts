@@ -1,3 +1,4 @@
+import { ConfigError } from "../wire/options.js";
 import type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./pipeline.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
@@ -47,7 +48,7 @@ const HTTP_METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 function checkHookList(name: string, hooks: readonly unknown[] | undefined): void {
   if (hooks === undefined) return;
   if (!Array.isArray(hooks) || hooks.some((hook) => typeof hook !== "function")) {
-    throw new TypeError(`'${name}' must be an array of functions`);
+    throw new ConfigError(`'${name}' must be an array of functions`);
   }
 }
 
@@ -63,7 +64,7 @@ export class RouteGroup {
 
   constructor(sink: RouteSink, prefix: string, parents: readonly RouteGroup[], hooks: Hooks = {}) {
     if (prefix !== "" && (!prefix.startsWith("/") || prefix.endsWith("/"))) {
-      throw new TypeError(
+      throw new ConfigError(
         `Group prefix '${prefix}' must start with "/" and not end with "/" (for example "/api")`,
       );
     }
@@ -89,25 +90,27 @@ export class RouteGroup {
   ): this {
     this.#sink.assertOpen("routes");
     if (typeof handler !== "function") {
-      throw new TypeError(`The handler for '${path}' must be a function (request, response) => …`);
+      throw new ConfigError(
+        `The handler for '${path}' must be a function (request, response) => …`,
+      );
     }
     checkHookList(`before hooks of '${path}'`, options.before);
     checkHookList(`after hooks of '${path}'`, options.after);
     checkHookList(`error hooks of '${path}'`, options.error);
     checkSchemas(options.schema, `'${path}'`);
     if (options.bodyLimit !== undefined && !(options.bodyLimit >= 0)) {
-      throw new TypeError(`'bodyLimit' of '${path}' must be a number of bytes ≥ 0`);
+      throw new ConfigError(`'bodyLimit' of '${path}' must be a number of bytes ≥ 0`);
     }
     let methods: readonly string[] | "*" = "*";
     if (options.methods !== undefined) {
       if (!Array.isArray(options.methods) || options.methods.length === 0) {
-        throw new TypeError(
+        throw new ConfigError(
           `'methods' of '${path}' must be a non-empty array like ["GET", "POST"]`,
         );
       }
       methods = options.methods.map((method) => {
         if (typeof method !== "string" || !HTTP_METHOD.test(method)) {
-          throw new TypeError(`Invalid method ${JSON.stringify(method)} for '${path}'`);
+          throw new ConfigError(`Invalid method ${JSON.stringify(method)} for '${path}'`);
         }
         return method.toUpperCase();
       });
