@@ -71,6 +71,7 @@ matrix("response bodies and helpers", (check) => {
   check("json(), html(), text() set type, status and body and can be returned", async (serve) => {
     const app = newApp();
     app.get("/json", (_request, response) => response.json({ created: true }, 201));
+    app.get("/async-json", async (_request, response) => response.json({ created: true }, 201));
     app.get("/html", (_request, response) => response.html(html`<b>${"&"}</b>`, 202));
     app.get("/text", (_request, response) => {
       response.setStatus(203).text("plain");
@@ -81,6 +82,8 @@ matrix("response bodies and helpers", (check) => {
       [json.status, json.headers.get("content-type"), json.text],
       [201, "application/json; charset=utf-8", '{"created":true}'],
     );
+    const asyncJson = await client.get("/async-json");
+    assert.deepEqual([asyncJson.status, asyncJson.text], [201, '{"created":true}']);
     const markup = await client.get("/html");
     assert.deepEqual(
       [markup.status, markup.headers.get("content-type"), markup.text],
