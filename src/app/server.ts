@@ -89,10 +89,16 @@ const KNOWN_OPTIONS = new Set([
   "compression",
 ]);
 
-/** Extension point for features built on the hook mechanism (sessions, CSRF, compression…). */
+/**
+ * A feature built on the hook mechanism (sessions, CSRF…). Its hooks form a level outside the
+ * app's own: before hooks run before the app's, after hooks after the app's, error hooks last.
+ * Plugins added earlier wrap those added later.
+ */
 export interface ServerPlugin {
   readonly name: string;
-  install(server: Server): void;
+  readonly hooks?: Hooks;
+  /** Called once when the plugin is added, e.g. to validate options against the server's. */
+  install?(server: Server): void;
 }
 
 interface CompiledRoute {
@@ -131,6 +137,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   #engine: HttpEngine | undefined = undefined;
   #started = new WeakMap<Request, number>();
   readonly #plugins = new Set<string>();
+  readonly #pluginHooks: Hooks[] = [];
 
   constructor(options: ServerOptions = {}) {
     const sink: RouteSink = {
@@ -149,7 +156,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
         );
       }
     }
-    super(sink, "", [], options.hooks);
+    super(sink, "", [], {});
     this.options = options;
     this.#limits = resolveLimits(options.limits);
     this.#timeouts = resolveTimeouts(options.timeouts);
@@ -182,6 +189,30 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     } else {
       throw new ConfigError("'accessLog' must be true, false, or a function receiving each entry");
     }
+    // Built-in features first, so their hooks wrap everything the app adds.
+    for (const plugin of builtInPlugins(options)) this.use(plugin);
+    this.#addConfiguredHooks(options.hooks);
+  }
+
+  /** The prototype's HOOKS_BEFORE_VIEW_FUNC / HOOKS_AFTER_VIEW_FUNC, as `options.hooks`. */
+  #addConfiguredHooks(hooks: Hooks | undefined): void {
+    if (hooks === undefined) return;
+    if (typeof hooks !== "object" || hooks === null) {
+      throw new ConfigError(
+        "'hooks' must be an object like { before: [fn], after: [fn], error: [fn] }",
+      );
+    }
+    for (const [kind, list] of Object.entries(hooks)) {
+      if (kind !== "before" && kind !== "after" && kind !== "error") {
+        throw new ConfigError(`Unknown hook kind 'hooks.${kind}': use before, after or error`);
+      }
+      if (list !== undefined && !Array.isArray(list)) {
+        throw new ConfigError(`'hooks.${kind}' must be an array of functions`);
+      }
+    }
+    if (hooks.before) this.before(...hooks.before);
+    if (hooks.after) this.after(...hooks.after);
+    if (hooks.error) this.onError(...hooks.error);
   }
 
   get limits(): Readonly<HttpLimits> {
@@ -199,7 +230,8 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       throw new ConfigError(`The '${plugin.name}' plugin is already installed on this server`);
     }
     this.#plugins.add(plugin.name);
-    plugin.install(this);
+    plugin.install?.(this);
+    if (plugin.hooks !== undefined) this.#pluginHooks.push(plugin.hooks);
     return this;
   }
 
@@ -258,7 +290,8 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     own: readonly Hooks[],
     handler: AnyHandler,
   ): Chain {
-    const levels = [...groups.map((group) => group.hooks), ...own];
+    // Plugins wrap the whole app: their before hooks run first and their after hooks last.
+    const levels = [...this.#pluginHooks, ...groups.map((group) => group.hooks), ...own];
     const before = levels.flatMap((level) => level.before ?? []);
     // Onion order: before hooks outermost first, after and error hooks innermost first.
     const inward = [...levels].reverse();
@@ -467,6 +500,11 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     for (const name of signals) process.on(name, onSignal);
     return this;
   }
+}
+
+/** Plugins switched on by server options (sessions, CSRF); none yet without those options. */
+function builtInPlugins(_options: ServerOptions): ServerPlugin[] {
+  return [];
 }
 
 /** Why a request matched no route, for the fallback chain (which runs the app-wide hooks). */
