@@ -18,6 +18,8 @@ export interface Chain {
   /** before hooks, then the handler at `handlerIndex`, then after hooks. */
   readonly steps: readonly AnyHandler[];
   readonly handlerIndex: number;
+  /** Per step: where the after hooks resume when that step fails. */
+  readonly resumeAt: readonly number[];
   /** Error hooks, innermost (route) first. */
   readonly errorHooks: readonly ErrorHook[];
 }
@@ -87,8 +89,9 @@ async function resume(
 
 /**
  * A step failed: error hooks may answer; otherwise the default error response is made. Then the
- * after hooks that have not run yet still run (so e.g. timing headers and sessions apply to error
- * responses too). A failure while handling a failure goes straight to the default response.
+ * after hooks of every level whose before hooks ran still run (so timing headers and sessions
+ * apply to error responses too). A failure while handling a failure goes straight to the default
+ * response.
  */
 function fail(
   chain: Chain,
@@ -98,7 +101,7 @@ function fail(
   error: unknown,
   index: number,
 ): void | Promise<void> {
-  const resumeAt = Math.max(index + 1, chain.handlerIndex + 1);
+  const resumeAt = chain.resumeAt[index]!;
   const hooks = chain.errorHooks;
   response.ended = false;
   for (let hook = 0; hook < hooks.length && !response.ended; hook++) {

@@ -273,32 +273,55 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
         request.bodyLimit = limit;
       });
     }
-    const handler = definition.handler as AnyHandler;
-    if (options.schema === undefined)
-      return this.#chain(definition.groups, pre, [options], handler);
     // Validation runs right before the handler: after every before hook (auth first).
-    const validate = validationStep(options.schema);
-    const chain = this.#chain(definition.groups, pre, [options], handler);
-    const steps = [...chain.steps];
-    steps.splice(chain.handlerIndex, 0, validate as AnyHandler);
-    return { ...chain, steps, handlerIndex: chain.handlerIndex + 1 };
+    const validate =
+      options.schema === undefined ? undefined : (validationStep(options.schema) as AnyHandler);
+    return this.#chain(
+      definition.groups,
+      pre,
+      [options],
+      definition.handler as AnyHandler,
+      validate,
+    );
   }
 
+  /**
+   * Steps in onion order: before hooks outermost level first, then the handler, then after hooks
+   * innermost level first. A failure in a level's before hooks resumes with that level's after
+   * hooks, so after hooks never run for a level whose before hooks did not (an auth hook's 401
+   * never reaches an inner after hook that expects the user it would have set).
+   */
   #chain(
     groups: readonly RouteGroup[],
     pre: readonly AnyHandler[],
     own: readonly Hooks[],
     handler: AnyHandler,
+    validate?: AnyHandler,
   ): Chain {
     // Plugins wrap the whole app: their before hooks run first and their after hooks last.
     const levels = [...this.#pluginHooks, ...groups.map((group) => group.hooks), ...own];
-    const before = levels.flatMap((level) => level.before ?? []);
-    // Onion order: before hooks outermost first, after and error hooks innermost first.
-    const inward = [...levels].reverse();
-    const after = inward.flatMap((level) => level.after ?? []);
-    const errorHooks = inward.flatMap((level) => level.error ?? []);
-    const steps = [...pre, ...before, handler, ...after] as AnyHandler[];
-    return { steps, handlerIndex: pre.length + before.length, errorHooks };
+    const steps: AnyHandler[] = [...pre];
+    const levelOfStep: number[] = pre.map(() => -1);
+    levels.forEach((level, depth) => {
+      for (const hook of level.before ?? []) {
+        steps.push(hook);
+        levelOfStep.push(depth);
+      }
+    });
+    if (validate !== undefined) steps.push(validate);
+    const handlerIndex = steps.length;
+    steps.push(handler);
+    const afterStart: number[] = new Array(levels.length + 1).fill(0);
+    for (let depth = levels.length - 1; depth >= 0; depth--) {
+      afterStart[depth + 1] = steps.length;
+      for (const hook of levels[depth]!.after ?? []) steps.push(hook);
+    }
+    afterStart[0] = steps.length;
+    const resumeAt = steps.map((_step, index) =>
+      index < handlerIndex ? afterStart[(levelOfStep[index] ?? levels.length - 1) + 1]! : index + 1,
+    );
+    const errorHooks = [...levels].reverse().flatMap((level) => level.error ?? []);
+    return { steps, handlerIndex, errorHooks, resumeAt };
   }
 
   // ---- ExchangeHandler: what the engine calls ------------------------------------------------

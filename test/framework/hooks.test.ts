@@ -109,6 +109,28 @@ matrix("hooks", (check) => {
     assert.equal(lastTrail.join(" "), "app:before app:after");
   });
 
+  check("a failing before hook skips the after hooks of inner levels only", async (serve) => {
+    const app = newApp({ hooks: { before: [mark("app:before")], after: [mark("app:after")] } });
+    app.after(expose);
+    const deny: BeforeHook = () => {
+      throw new HttpError(401, "Sign in first");
+    };
+    app.group(
+      "/g",
+      (group) =>
+        group.get("/r", () => "unreachable", {
+          before: [mark("route:before")],
+          after: [mark("route:after")],
+        }),
+      { before: [mark("group:before"), deny], after: [mark("group:after")] },
+    );
+    const client = await serve(app);
+    const response = await client.get("/g/r");
+    assert.equal(response.status, 401);
+    // The group's own after hooks run (its before hooks ran); the route's never do.
+    assert.equal(response.headers.get("x-trail"), "app:before group:before group:after app:after");
+  });
+
   check("after hooks can change status, headers, body and cookies", async (serve) => {
     const app = newApp();
     app.after((_request, response) => {
