@@ -1,7 +1,5 @@
-// TODO(static): import from src/index.js once serveStatic/sendFile are re-exported there.
-import { serveStatic } from "../../src/app/static.js";
 import type { AccessLogEntry, Logger, Request, Response } from "../../src/index.js";
-import { Server } from "../../src/index.js";
+import { Server, serveStatic } from "../../src/index.js";
 import { apiRoutes } from "./api.js";
 import { errorPages } from "./errors.js";
 import { accountRoutes } from "./pages/account.js";

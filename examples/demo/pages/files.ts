@@ -1,10 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-// TODO(static): import from src/index.js once serveStatic/sendFile are re-exported there.
-import { sendFile } from "../../../src/app/static.js";
 import type { Request, Response, SafeHtml, Server } from "../../../src/index.js";
-import { HttpError, html } from "../../../src/index.js";
+import { HttpError, html, sendFile } from "../../../src/index.js";
 import { flashNotice, renderPage } from "../layout.js";
 import { csrfToken } from "../session.js";
 import { type DemoStore, newId, type StoredFile } from "../store.js";
