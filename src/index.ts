@@ -15,6 +15,7 @@ export {
   ResponseCookies,
   serializeCookie,
 } from "./app/cookies.js";
+export type { InjectConnectionOptions, InjectedResponse, InjectOptions } from "./app/inject.js";
 export { consoleLogger, type Logger, silentLogger } from "./app/logger.js";
 export type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./app/pipeline.js";
 export type { ProxyTrust } from "./app/proxy.js";
