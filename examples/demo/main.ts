@@ -1,23 +1,33 @@
 import { join } from "node:path";
+import { ConfigError } from "../../src/index.js";
+import { SessionConfigError } from "../../src/session/index.js";
 import { createDemoApp } from "./app.js";
 import { loadSessionKeys } from "./dev-key.js";
 import { demoDir, repoRoot } from "./paths.js";
 
 /** `npm start`: the demo on http://127.0.0.1:8000 (PORT, HOST, DATA_DIR, SESSION_KEY, NODE_ENV). */
+async function start(env: NodeJS.ProcessEnv): Promise<void> {
+  const development = env.NODE_ENV !== "production";
+  const port = env.PORT === undefined ? 8000 : Number(env.PORT);
+  const host = env.HOST ?? "127.0.0.1";
+  const { keys, source } = loadSessionKeys({ env, development, keyDir: repoRoot });
+  const app = createDemoApp({
+    dataDir: env.DATA_DIR ?? join(demoDir, "data"),
+    sessionKeys: keys,
+    development,
+    accessLog: true,
+  });
+  app.closeOnSignals();
+  const address = await app.run({ port, host });
+  console.log(`Session key from ${source}`);
+  console.log(`slow-serv demo listening on ${address.url}`);
+}
 
-const env = process.env;
-const development = env.NODE_ENV !== "production";
-const port = env.PORT === undefined ? 8000 : Number(env.PORT);
-const host = env.HOST ?? "127.0.0.1";
-const { keys, source } = loadSessionKeys({ env, development, keyDir: repoRoot });
-
-const app = createDemoApp({
-  dataDir: env.DATA_DIR ?? join(demoDir, "data"),
-  sessionKeys: keys,
-  development,
-  accessLog: true,
-});
-app.closeOnSignals();
-const address = await app.run({ port, host });
-console.log(`Session key from ${source}`);
-console.log(`slow-serv demo listening on ${address.url}`);
+try {
+  await start(process.env);
+} catch (error) {
+  // A configuration mistake deserves its fix-it message, not a stack trace.
+  if (!(error instanceof ConfigError || error instanceof SessionConfigError)) throw error;
+  console.error(`Cannot start the demo: ${error.message}`);
+  process.exitCode = 1;
+}
