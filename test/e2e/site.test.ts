@@ -161,6 +161,22 @@ describe("demo in headless Chromium", { timeout: 60_000 }, () => {
     await screenshot(page, "10-not-found");
   });
 
+  it("fits a tablet-width screen while signed in", async () => {
+    await page.goto("/account");
+    await page.setViewportSize({ width: 1000, height: 700 });
+    try {
+      const overflow = await page.evaluate(
+        "document.documentElement.scrollWidth > window.innerWidth",
+      );
+      assert.equal(overflow, false, "no horizontal scrolling");
+      const box = await page.locator(".signout button").boundingBox();
+      assert.ok(box && box.x + box.width <= 1000, "sign-out button on screen");
+      await screenshot(page, "11-tablet-account");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it("signs out from the header", async () => {
     await page.goto("/account");
     await Promise.all([page.waitForURL(`${demo.url}/`), page.click(".signout button")]);
@@ -181,7 +197,7 @@ describe("demo in headless Chromium", { timeout: 60_000 }, () => {
         "document.documentElement.scrollWidth > window.innerWidth",
       );
       assert.equal(overflow, false, "no horizontal scrolling");
-      await screenshot(phone, "11-mobile-guestbook");
+      await screenshot(phone, "12-mobile-guestbook");
     } finally {
       await phone.close();
     }
