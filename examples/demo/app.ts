@@ -10,7 +10,7 @@ import { homePage } from "./pages/home.js";
 import { notesPageRoutes } from "./pages/notes.js";
 import { streamRoutes } from "./pages/stream.js";
 import { publicDir } from "./paths.js";
-import { installSessions } from "./session.js";
+import { sessionPlugin } from "./session.js";
 import { DemoStore } from "./store.js";
 
 export interface DemoOptions {
@@ -61,12 +61,13 @@ export function createDemoApp(options: DemoOptions): Server {
     maxFiles: options.maxUploadFiles ?? 5,
   };
 
-  // Timing first and last, so it measures everything in between, sessions included.
+  app.use(
+    sessionPlugin({
+      keys: options.sessionKeys,
+      csrfExempt: (request) => request.path.startsWith("/api/"),
+    }),
+  );
   app.before(startTimer);
-  installSessions(app, {
-    keys: options.sessionKeys,
-    csrfExempt: (request) => request.path.startsWith("/api/"),
-  });
   app.after(timingHeaders);
   app.onError(errorPages(app));
 

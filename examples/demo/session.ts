@@ -1,11 +1,12 @@
-import type { Request, Server } from "../../src/index.js";
+import type { Request, Response, ServerPlugin } from "../../src/index.js";
 import { HttpError } from "../../src/index.js";
 import { SESSION_RESPONSE_HEADERS, type Session, SessionManager } from "../../src/session/index.js";
 
 /**
  * ADAPTER until `new Server({ session, csrf: true })` lands in the framework: the same behaviour
- * built from `SessionManager` and two hooks. Pages only use `sessionOf(request)`, so switching
- * to `request.session` is a change in this file alone.
+ * built from `SessionManager` as a plugin (its hooks wrap the app's, so the session is loaded
+ * before any app hook and saved after all of them, error pages included). Pages only use
+ * `sessionOf(request)`, so switching to `request.session` is a change in this file alone.
  */
 
 /** What the demo keeps in its encrypted cookie. */
@@ -56,15 +57,15 @@ async function submittedToken(request: Request): Promise<unknown> {
   return request.query._csrf;
 }
 
-export function installSessions(
-  app: Server,
-  options: { keys: readonly string[]; csrfExempt?: (request: Request) => boolean },
-): void {
+export function sessionPlugin(options: {
+  keys: readonly string[];
+  csrfExempt?: (request: Request) => boolean;
+}): ServerPlugin {
   const manager = new SessionManager<DemoSessionData>({
     keys: options.keys,
     cookieName: SESSION_COOKIE,
   });
-  app.before(async (request) => {
+  const load = async (request: Request): Promise<void> => {
     sessions.set(request, await manager.load(request.cookies, request.secure));
     if (!UNSAFE.has(request.method)) return;
     if (isCrossSite(request)) throw new HttpError(403, "Cross-site requests are not accepted");
@@ -72,8 +73,8 @@ export function installSessions(
     if (!sessionOf(request).verifyCsrfToken(await submittedToken(request))) {
       throw new HttpError(403, "The form expired or was not sent by this site: reload and retry");
     }
-  });
-  app.after((request, response) => {
+  };
+  const save = (request: Request, response: Response): void => {
     const session = sessions.get(request);
     if (session === undefined) return;
     const { setCookies, accessed } = manager.commit(session);
@@ -83,5 +84,6 @@ export function installSessions(
         response.headers.set(name, value);
       }
     }
-  });
+  };
+  return { name: "demo-session", hooks: { before: [load], after: [save] } };
 }
