@@ -48,6 +48,19 @@ export type {
   Validated,
   ValidationIssue,
 } from "./app/validation.js";
+export type {
+  InvalidSessionReason,
+  SameSite,
+  SessionClock,
+  SessionOptions,
+  SessionRevocationInfo,
+} from "./session/config.js";
+export { type CsrfOptions, csrfPlugin } from "./session/csrf-guard.js";
+export { developmentKey } from "./session/dev-key.js";
+export { SessionConfigError, SessionTooLargeError } from "./session/errors.js";
+export { generateKey, type SessionKeyInput } from "./session/keys.js";
+export { type SessionData, sessionPlugin } from "./session/plugin.js";
+export type { Session, SessionControls } from "./session/session.js";
 export { RequestHeaders } from "./wire/headers.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./wire/http-error.js";
 export type { BoundAddress, ListenOptions } from "./wire/listener.js";

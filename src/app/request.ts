@@ -1,3 +1,5 @@
+import { requestSession, type SessionData } from "../session/plugin.js";
+import type { Session } from "../session/session.js";
 import type { RequestBody } from "../wire/body.js";
 import type { RequestHead } from "../wire/head.js";
 import { HttpError } from "../wire/http-error.js";
@@ -56,6 +58,7 @@ export class Request<
   #cookies: Record<string, string> | undefined = undefined;
   #id: string | undefined = undefined;
   #bytes: Promise<Buffer> | undefined = undefined;
+  #form: Promise<ParsedForm> | undefined = undefined;
 
   constructor(
     head: RequestHead,
@@ -98,6 +101,14 @@ export class Request<
 
   get secure(): boolean {
     return this.protocol === "https";
+  }
+
+  /**
+   * The encrypted session (`new Server({ session: { keys } })`), opened on first use; reads and
+   * writes like a plain object. Throws when sessions are off.
+   */
+  get session(): Session<SessionData> {
+    return requestSession(this);
   }
 
   /** The host the client asked for, without the port; with `trustProxy`, the forwarded host. */
@@ -152,7 +163,13 @@ export class Request<
    * A form body: `application/x-www-form-urlencoded`, or `multipart/form-data` with its files in
    * memory (for large uploads stream them with `multipart()` instead). Other types: 415.
    */
-  async form(): Promise<ParsedForm> {
+  form(): Promise<ParsedForm> {
+    // Kept, like bytes(): a multipart body can be read only once, and a hook (CSRF) may read it first.
+    if (this.#form === undefined) this.#form = this.#parseForm();
+    return this.#form;
+  }
+
+  async #parseForm(): Promise<ParsedForm> {
     const type = this.contentType;
     if (type === "application/x-www-form-urlencoded") {
       const fields = parseUrlencoded(await this.text(), {

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import type { SessionOptions } from "../session/config.js";
+import { type CsrfOptions, csrfPlugin } from "../session/csrf-guard.js";
+import { sessionPlugin } from "../session/plugin.js";
 import type { RequestBody } from "../wire/body.js";
 import type { ExchangeHandler } from "../wire/connection.js";
 import type { RequestHead } from "../wire/head.js";
@@ -72,6 +75,10 @@ export interface ServerOptions {
   maxFormFields?: number;
   /** gzip/brotli for compressible responses: true for the defaults, or tuning options. */
   compression?: boolean | CompressionOptions;
+  /** Encrypted client-side sessions (`request.session`): `{ keys: [process.env.SESSION_KEY] }`. */
+  session?: SessionOptions;
+  /** CSRF protection for unsafe methods (needs `session`): true, or options. */
+  csrf?: boolean | CsrfOptions;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -87,6 +94,8 @@ const KNOWN_OPTIONS = new Set([
   "maxQueryKeys",
   "maxFormFields",
   "compression",
+  "session",
+  "csrf",
 ]);
 
 /**
@@ -525,9 +534,20 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   }
 }
 
-/** Plugins switched on by server options (sessions, CSRF); none yet without those options. */
-function builtInPlugins(_options: ServerOptions): ServerPlugin[] {
-  return [];
+/** Plugins switched on by server options; sessions first, since CSRF keeps its secret there. */
+function builtInPlugins(options: ServerOptions): ServerPlugin[] {
+  const plugins: ServerPlugin[] = [];
+  if (options.session !== undefined) plugins.push(sessionPlugin(options.session));
+  if (options.csrf !== undefined && options.csrf !== false) {
+    if (options.session === undefined) {
+      throw new ConfigError(
+        "'csrf' needs sessions (the CSRF secret lives in the session): add " +
+          "`session: { keys: [process.env.SESSION_KEY] }` (make a key with `npx slow-serv keygen`).",
+      );
+    }
+    plugins.push(csrfPlugin(options.csrf));
+  }
+  return plugins;
 }
 
 /** Why a request matched no route, for the fallback chain (which runs the app-wide hooks). */

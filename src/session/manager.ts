@@ -93,6 +93,21 @@ export class SessionManager<Data extends JsonRecord = JsonRecord> {
     return createSession<Data>(new SessionState(this.#now, origin, payload));
   }
 
+  /**
+   * `load()` without a promise, for the common configuration without `isRevoked`: a framework
+   * can then open the session lazily, on first use. With `isRevoked` configured it throws when a
+   * valid cookie came (the hook is async), so call `load()` for those requests.
+   */
+  loadSync(cookies: Readonly<Record<string, unknown>>, requestSecure: boolean): Session<Data> {
+    const secure = this.config.secure ?? requestSecure === true;
+    const opened = this.#open(cookies, secure);
+    if (!("payload" in opened)) return opened.session;
+    if (this.config.isRevoked !== undefined) {
+      throw new Error("loadSync() cannot run the async isRevoked hook: use load() instead");
+    }
+    return createSession<Data>(new SessionState(this.#now, opened.origin, opened.payload));
+  }
+
   #open(
     cookies: Readonly<Record<string, unknown>>,
     secure: boolean,

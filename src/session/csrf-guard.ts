@@ -1,0 +1,224 @@
+import type { Request } from "../app/request.js";
+import type { Server, ServerPlugin } from "../app/server.js";
+import { HttpError } from "../wire/http-error.js";
+import { ConfigError } from "../wire/options.js";
+import { hasSessions, requestSession } from "./plugin.js";
+
+export interface CsrfOptions {
+  /** Request header carrying the token (for fetch/XHR). Default "x-csrf-token". */
+  header?: string;
+  /** Form field carrying the token (urlencoded or multipart forms). Default "_csrf". */
+  field?: string;
+  /**
+   * Other origins allowed to send unsafe requests, e.g. `["https://admin.example.com"]`.
+   * They only help for same-site origins: cross-site requests are always refused (and with
+   * `SameSite=Lax` their session cookie would not be sent anyway).
+   */
+  trustedOrigins?: readonly string[];
+  /** Requests this returns true for skip the check (e.g. a token-authenticated JSON API). */
+  exempt?: (request: Request) => boolean;
+}
+
+/** RFC 9110 §9.2.1 safe methods: never state-changing, never checked. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(["header", "field", "trustedOrigins", "exempt"]);
+const FORM_TYPES: ReadonlySet<string> = new Set([
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+]);
+
+export const CROSS_SITE_REFUSED = "Cross-site request refused";
+export const TOKEN_REFUSED = "CSRF token missing or invalid";
+
+interface ResolvedCsrfOptions {
+  readonly header: string;
+  readonly field: string;
+  readonly trustedOrigins: ReadonlySet<string>;
+  readonly exempt: ((request: Request) => boolean) | undefined;
+}
+
+/**
+ * CSRF protection for unsafe methods, in two steps: refuse requests a browser marks (or whose
+ * Origin/Referer shows them) as coming from another site, then require the session's masked
+ * synchronizer token in a header or form field. Needs the session plugin installed first.
+ */
+export function csrfPlugin(options: true | CsrfOptions = {}): ServerPlugin {
+  const resolved = resolveCsrfOptions(options === true ? {} : options);
+
+  async function guard(request: Request): Promise<void> {
+    if (SAFE_METHODS.has(request.method)) return;
+    if (resolved.exempt?.(request) === true) return;
+    if (!sameOriginOrTrusted(request, resolved.trustedOrigins)) {
+      throw new HttpError(403, CROSS_SITE_REFUSED);
+    }
+    const token = await submittedToken(request, resolved);
+    if (!requestSession(request).verifyCsrfToken(token)) throw new HttpError(403, TOKEN_REFUSED);
+  }
+
+  return {
+    name: "csrf",
+    hooks: {
+      before: [
+        // Safe methods return synchronously: no promise on the common path.
+        (request) => (SAFE_METHODS.has(request.method) ? undefined : guard(request)),
+      ],
+    },
+    install(server: Server): void {
+      if (!hasSessions(server)) {
+        throw new ConfigError(
+          "CSRF protection keeps its secret in the session: pass `session: { keys: [...] }` " +
+            "together with `csrf` to new Server() (or app.use(sessionPlugin(...)) first).",
+        );
+      }
+    },
+  };
+}
+
+async function submittedToken(request: Request, options: ResolvedCsrfOptions): Promise<unknown> {
+  const fromHeader = request.headers.get(options.header);
+  if (fromHeader !== undefined) return fromHeader;
+  const type = request.contentType;
+  if (type === undefined || !FORM_TYPES.has(type)) return undefined;
+  // form() keeps what it parsed, so the handler can still read the form afterwards.
+  const value = (await request.form()).fields[options.field];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Sec-Fetch-Site when the browser sends it; otherwise Origin, then Referer, compared with this
+ * request's own origin. A request with none of them is not from a browser page (curl, a server)
+ * and cannot carry a victim's cookies by itself; the token check still applies to it.
+ */
+function sameOriginOrTrusted(request: Request, trusted: ReadonlySet<string>): boolean {
+  const origin = request.headers.get("origin");
+  const fetchSite = request.headers.get("sec-fetch-site");
+  if (fetchSite === "same-origin" || fetchSite === "none") return true;
+  if (fetchSite === "cross-site") return false;
+  if (fetchSite === "same-site") return origin !== undefined && trusted.has(normalOrigin(origin));
+  if (origin !== undefined) return isOwnOrTrusted(request, normalOrigin(origin), trusted);
+  const referer = request.headers.get("referer");
+  if (referer !== undefined) return isOwnOrTrusted(request, normalOrigin(referer), trusted);
+  return true;
+}
+
+function isOwnOrTrusted(request: Request, origin: string, trusted: ReadonlySet<string>): boolean {
+  if (origin === "null") return false;
+  return origin === ownOrigin(request) || trusted.has(origin);
+}
+
+/** "scheme://host[:port]" with the default port dropped, or "null" when unparsable or opaque. */
+function normalOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "null";
+  }
+}
+
+/**
+ * The origin the client addressed: scheme and host as the framework resolved them (honouring
+ * `trustProxy`), with the port taken from whichever header supplied that host.
+ */
+function ownOrigin(request: Request): string {
+  const host = request.host;
+  if (host === "") return "null";
+  let authority = host;
+  for (const candidate of hostCandidates(request)) {
+    if (stripPort(candidate).toLowerCase() === host.toLowerCase()) {
+      authority = candidate;
+      break;
+    }
+  }
+  return normalOrigin(`${request.protocol}://${authority}`);
+}
+
+function hostCandidates(request: Request): string[] {
+  const candidates: string[] = [];
+  const forwarded = request.headers.get("forwarded");
+  if (forwarded !== undefined) {
+    for (const match of forwarded.matchAll(/(?:^|[;,\s])host="?([^";,\s]+)"?/gi)) {
+      candidates.push(match[1]!);
+    }
+  }
+  const forwardedHost = request.headers.get("x-forwarded-host");
+  if (forwardedHost !== undefined)
+    candidates.push(...forwardedHost.split(",").map((h) => h.trim()));
+  const hostHeader = request.headers.get("host");
+  if (hostHeader !== undefined) candidates.push(hostHeader.trim());
+  return candidates;
+}
+
+function stripPort(authority: string): string {
+  if (authority.startsWith("[")) {
+    const end = authority.indexOf("]");
+    return end === -1 ? authority : authority.slice(0, end + 1);
+  }
+  const colon = authority.indexOf(":");
+  return colon === -1 ? authority : authority.slice(0, colon);
+}
+
+function resolveCsrfOptions(options: CsrfOptions): ResolvedCsrfOptions {
+  if (options === null || typeof options !== "object") {
+    throw new ConfigError("`csrf` must be true or an options object such as `{ header, field }`.");
+  }
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) {
+      throw new ConfigError(
+        `Unknown csrf option \`${name}\`. Known options: ${[...KNOWN_OPTIONS].join(", ")}.`,
+      );
+    }
+  }
+  const header = options.header ?? "x-csrf-token";
+  if (typeof header !== "string" || !HEADER_NAME.test(header)) {
+    throw new ConfigError(`csrf \`header\` must be a header name like "x-csrf-token".`);
+  }
+  const field = options.field ?? "_csrf";
+  if (typeof field !== "string" || field === "") {
+    throw new ConfigError('csrf `field` must be a non-empty form field name like "_csrf".');
+  }
+  const exempt = options.exempt;
+  if (exempt !== undefined && typeof exempt !== "function") {
+    throw new ConfigError("csrf `exempt` must be a function (request) => boolean, or left out.");
+  }
+  return {
+    header: header.toLowerCase(),
+    field,
+    trustedOrigins: new Set(checkedOrigins(options.trustedOrigins ?? [])),
+    exempt,
+  };
+}
+
+function checkedOrigins(origins: readonly string[]): string[] {
+  if (!Array.isArray(origins)) {
+    throw new ConfigError(
+      'csrf `trustedOrigins` must be an array like ["https://admin.example.com"].',
+    );
+  }
+  return origins.map((origin: unknown) => {
+    const url = typeof origin === "string" && !origin.includes("*") ? parseUrl(origin) : undefined;
+    if (
+      url === undefined ||
+      url.origin === "null" ||
+      url.pathname !== "/" ||
+      url.search !== "" ||
+      url.hash !== "" ||
+      url.username !== "" ||
+      url.password !== ""
+    ) {
+      throw new ConfigError(
+        `csrf \`trustedOrigins\` entries must be origins like "https://admin.example.com" ` +
+          `(scheme, host and optional port; no path, query or wildcard), got ${JSON.stringify(origin)}.`,
+      );
+    }
+    return url.origin;
+  });
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
