@@ -1,9 +1,14 @@
-// Scenario 9's plug for slow-serv. The session API is not in src/ yet; when it lands, register
-// `GET /session` here so that it opens the session, increments `count`, and replies with the body
-// `count <n>` as `text/plain; charset=utf-8` (see countWithSession in ./session-cookie.ts for the
-// exact behaviour the other peers implement), then return true. Until then the harness shows "n/a".
-import type { Server } from "../../src/index.js";
+// Scenario 9's plug for slow-serv: GET /session opens the real encrypted session, increments
+// `count`, and replies `count <n>` as text/plain (see countWithSession in ./session-cookie.ts for
+// what the other peers do by hand). The key is random per run: fine for a benchmark only.
+import { generateKey, type Server, sessionPlugin } from "../../src/index.js";
 
-export function installSessionRoute(_app: Server): boolean {
-  return false;
+export function installSessionRoute(app: Server): boolean {
+  app.use(sessionPlugin({ keys: [generateKey()] }));
+  app.get("/session", (request, response) => {
+    const count = Number(request.session.count ?? 0) + 1;
+    request.session.count = count;
+    response.text(`count ${count}`);
+  });
+  return true;
 }
