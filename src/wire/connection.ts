@@ -136,7 +136,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   }
 
   onAbort(listener: () => void): void {
-    if (this.#destroyed) {
+    if (this.#destroyed || this.#peerEnded) {
       listener();
       return;
     }
@@ -162,6 +162,9 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
 
   peerEnded(): void {
     this.#peerEnded = true;
+    // A FIN looks the same whether the client half-closed or went away entirely: like Go's
+    // server, tell the handler (request.signal) but still send whatever response it makes.
+    this.#notifyAbort();
     // A half-closed client still gets the responses to the requests it sent (RFC 9112 §9.6).
     this.#receivingBody?.abort(
       new HttpError(400, "Connection closed before the body was complete", { close: true }),
@@ -183,13 +186,17 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     this.#receivingBody?.abort(gone);
     for (const request of this.#queue) request.bodyStream?.abort(gone);
     this.#queue = [];
+    this.#notifyAbort();
+    this.drained();
+    this.#owner.connectionClosed(this);
+  }
+
+  #notifyAbort(): void {
     const listeners = this.#abortListeners;
     this.#abortListeners = undefined;
     if (listeners !== undefined && this.#response !== undefined && !this.#response.finished) {
       for (const listener of listeners) listener();
     }
-    this.drained();
-    this.#owner.connectionClosed(this);
   }
 
   // ---- parser events ------------------------------------------------------------------------
