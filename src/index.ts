@@ -4,7 +4,7 @@
  */
 
 export type { MultipartLimits, MultipartPart } from "./app/body/multipart.js";
-export type { QueryParams } from "./app/body/query.js";
+export { allValues, firstValue, type QueryParams } from "./app/body/query.js";
 export type { FormFields } from "./app/body/urlencoded.js";
 export type { CompressionOptions } from "./app/compress.js";
 export {
@@ -17,6 +17,7 @@ export {
 } from "./app/cookies.js";
 export type { InjectConnectionOptions, InjectedResponse, InjectOptions } from "./app/inject.js";
 export { consoleLogger, type Logger, silentLogger } from "./app/logger.js";
+export { contentTypeFor, isCompressible } from "./app/mime.js";
 export type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./app/pipeline.js";
 export type { ProxyTrust } from "./app/proxy.js";
 export { type ParsedForm, Request } from "./app/request.js";
@@ -48,6 +49,7 @@ export type {
   Validated,
   ValidationIssue,
 } from "./app/validation.js";
+export { type Closable, runWorkers, type WorkerOptions } from "./edges/workers.js";
 export type {
   InvalidSessionReason,
   SameSite,

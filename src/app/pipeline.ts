@@ -49,20 +49,20 @@ export function runChain(
   const steps = chain.steps;
   const handlerIndex = chain.handlerIndex;
   for (let index = from; index < steps.length; index++) {
-    if (index <= handlerIndex && response.ended) {
-      index = handlerIndex;
-      continue;
-    }
     let result: HandlerResult;
     try {
       result = steps[index]!(request, response);
     } catch (error) {
       return fail(chain, request, response, host, error, index);
     }
-    if (result === undefined) continue;
     if (isThenable(result)) return resume(chain, request, response, host, result, index);
     // Helpers are chainable, so `(request, response) => response.json(x)` returns the response.
-    if (index === handlerIndex && result !== response) response.body = result;
+    if (index === handlerIndex) {
+      if (result !== undefined && result !== response) response.body = result;
+    } else if (index < handlerIndex && response.ended) {
+      // Answered early: continue with the after hooks of the levels whose before hooks ran.
+      index = chain.resumeAt[index]! - 1;
+    }
   }
   host.finish(request, response);
 }
@@ -84,7 +84,8 @@ async function resume(
   if (index === chain.handlerIndex && value !== undefined && value !== response) {
     response.body = value as ResponseBody;
   }
-  return runChain(chain, request, response, host, index + 1);
+  const next = index < chain.handlerIndex && response.ended ? chain.resumeAt[index]! : index + 1;
+  return runChain(chain, request, response, host, next);
 }
 
 /**
@@ -103,8 +104,13 @@ function fail(
 ): void | Promise<void> {
   const resumeAt = chain.resumeAt[index]!;
   const hooks = chain.errorHooks;
+  // Whatever the failed step left in the body is not an answer: an error hook answers by setting
+  // a new body (or calling end()); otherwise the default error response is made.
+  const stale = response.body as { destroy?: () => void } | null | undefined;
+  if (typeof stale?.destroy === "function") stale.destroy();
+  response.body = undefined;
   response.ended = false;
-  for (let hook = 0; hook < hooks.length && !response.ended; hook++) {
+  for (let hook = 0; hook < hooks.length && !answered(response); hook++) {
     let result: HookResult;
     try {
       result = hooks[hook]!(error, request, response);
@@ -116,8 +122,12 @@ function fail(
       return continueErrorHooks(chain, request, response, host, error, result, hook, resumeAt);
     }
   }
-  if (!response.ended) host.renderError(error, request, response);
+  if (!answered(response)) host.renderError(error, request, response);
   return afterFailure(chain, request, response, host, resumeAt);
+}
+
+function answered(response: Response): boolean {
+  return response.ended || response.body !== undefined;
 }
 
 async function continueErrorHooks(
@@ -132,10 +142,10 @@ async function continueErrorHooks(
 ): Promise<void> {
   try {
     await pending;
-    for (let next = hook + 1; next < chain.errorHooks.length && !response.ended; next++) {
+    for (let next = hook + 1; next < chain.errorHooks.length && !answered(response); next++) {
       await chain.errorHooks[next]!(error, request, response);
     }
-    if (!response.ended) host.renderError(error, request, response);
+    if (!answered(response)) host.renderError(error, request, response);
   } catch (hookError) {
     host.renderError(hookError, request, response);
   }

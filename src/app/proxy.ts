@@ -52,6 +52,14 @@ function forwardedHops(header: string): Array<Record<string, string>> {
   });
 }
 
+function listOf(header: string | undefined): string[] {
+  if (header === undefined) return [];
+  return header
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
+
 function pick<T>(chain: readonly T[], trust: ProxyTrust): T | undefined {
   if (chain.length === 0) return undefined;
   if (trust === true) return chain[0];
@@ -76,14 +84,12 @@ export function clientAddress(request: WireRequest, trust: ProxyTrust): ClientAd
       if (proto === "https" || proto === "http") protocol = proto;
       if (hop?.host !== undefined) host = hop.host;
     } else {
-      const chain = (request.headers.get("x-forwarded-for") ?? "")
-        .split(",")
-        .map((part) => part.trim())
-        .filter((part) => part !== "");
-      ip = pick(chain, trust) ?? ip;
-      const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+      ip = pick(listOf(request.headers.get("x-forwarded-for")), trust) ?? ip;
+      // Each proxy appends to these lists like to X-Forwarded-For: pick the same hop, never the
+      // leftmost entry that the client itself may have written.
+      const proto = pick(listOf(request.headers.get("x-forwarded-proto")), trust)?.toLowerCase();
       if (proto === "https" || proto === "http") protocol = proto;
-      host = request.headers.get("x-forwarded-host")?.split(",")[0]?.trim() || host;
+      host = pick(listOf(request.headers.get("x-forwarded-host")), trust) || host;
     }
   }
   found = { ip, protocol, host: stripPort(host) };

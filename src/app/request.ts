@@ -129,6 +129,11 @@ export class Request<
     return this.#id;
   }
 
+  /** The request id if something (a log line, an error report) already asked for it. */
+  get idIfUsed(): string | undefined {
+    return this.#id;
+  }
+
   /** The media type of the body, lowercased, without parameters (e.g. "application/json"). */
   get contentType(): string | undefined {
     return parseMediaType(this.headers.get("content-type"))?.essence;

@@ -114,6 +114,16 @@ interface CompiledRoute {
   readonly chain: Chain;
 }
 
+/** Runs a validator and reports its complaint as a ConfigError naming the option. */
+function configured<T>(option: string, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`'${option}': ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 function checkCount(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
@@ -183,7 +193,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       trustProxy: checkProxyTrust(options.trustProxy),
       maxQueryKeys: checkCount("maxQueryKeys", options.maxQueryKeys, 1000),
       maxFormFields: checkCount("maxFormFields", options.maxFormFields, 1000),
-      multipart: resolveMultipartLimits(options.multipart),
+      multipart: configured("multipart", () => resolveMultipartLimits(options.multipart)),
       requestIdHeader: header,
       nextRequestId: () => `${bootId}-${(++counter).toString(36)}`,
     };
@@ -383,7 +393,9 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   }
 
   reportError(error: unknown, request: Request | undefined): void {
-    this.logger.error("Request failed after the response started", {
+    const message =
+      request === undefined ? "Server error" : "Request failed after the response started";
+    this.logger.error(message, {
       error,
       requestId: request?.id,
       method: request?.method,
@@ -418,14 +430,18 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     }
     if (this.#compression !== undefined) compressResponse(request, response, this.#compression);
     if (this.#accessLog !== undefined) this.#logAccess(request, response);
+    // The id went into a log line or an error report: give the client the same id to quote.
+    const id = request.idIfUsed;
+    const header = this.#settings.requestIdHeader;
+    if (id !== undefined && header !== false && !response.headers.has(header)) {
+      response.headers.set(header, id);
+    }
   }
 
   #logAccess(request: Request, response: Response): void {
     const started = this.#started.get(request) ?? performance.now();
     const body = response.body;
     const id = request.id;
-    const header = this.#settings.requestIdHeader;
-    if (header !== false && !response.headers.has(header)) response.headers.set(header, id);
     this.#accessLog!({
       method: request.method,
       path: request.path,

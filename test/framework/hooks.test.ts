@@ -131,6 +131,46 @@ matrix("hooks", (check) => {
     assert.equal(response.headers.get("x-trail"), "app:before group:before group:after app:after");
   });
 
+  check("response.end() in a group's before hook skips the route's after hooks", async (serve) => {
+    const app = newApp();
+    app.after(expose);
+    const gate: BeforeHook = (request, response) => {
+      trail(request).push("gate");
+      response.end("closed for maintenance");
+    };
+    app.group(
+      "/g",
+      (group) =>
+        group.get("/r", () => "unreachable", {
+          before: [mark("route:before")],
+          after: [mark("route:after")],
+        }),
+      { before: [gate], after: [mark("group:after")] },
+    );
+    const response = await (await serve(app)).get("/g/r");
+    assert.equal(response.text, "closed for maintenance");
+    assert.equal(response.headers.get("x-trail"), "gate group:after");
+  });
+
+  check("an error hook answers by setting a body, without end()", async (serve) => {
+    const app = newApp({
+      hooks: {
+        error: [
+          (_error, _request, response) => {
+            response.json({ problem: "teapot trouble" }, 422);
+          },
+        ],
+      },
+    });
+    app.get("/fails", (_request, response) => {
+      response.body = "half-written";
+      throw new Error("internal detail");
+    });
+    const response = await (await serve(app)).get("/fails");
+    assert.equal(response.status, 422);
+    assert.deepEqual(response.json(), { problem: "teapot trouble" });
+  });
+
   check("after hooks can change status, headers, body and cookies", async (serve) => {
     const app = newApp();
     app.after((_request, response) => {

@@ -88,6 +88,26 @@ matrix("request helpers", (check) => {
     assert.equal(response.json<{ ip: string }>().ip, "203.0.113.9");
   });
 
+  check(
+    "trustProxy: 1 takes proto and host from the trusted hop, not the client's",
+    async (serve) => {
+      const client = await serve(addressApp(1));
+      const response = await client.get("/who", {
+        headers: {
+          "x-forwarded-for": "6.6.6.6, 203.0.113.9",
+          "x-forwarded-proto": "https, http",
+          "x-forwarded-host": "evil.example, shop.example",
+        },
+      });
+      assert.deepEqual(response.json(), {
+        ip: "203.0.113.9",
+        protocol: "http",
+        secure: false,
+        host: "shop.example",
+      });
+    },
+  );
+
   check("Forwarded (RFC 7239) wins over X-Forwarded-* and handles IPv6", async (serve) => {
     const client = await serve(addressApp(true));
     const response = await client.get("/who", {
@@ -116,6 +136,16 @@ matrix("request helpers", (check) => {
     ].map((response) => response.text);
     for (const id of generated) assert.match(id, /^[0-9a-f]{8}-[0-9a-z]+$/);
     assert.notEqual(generated[0], generated[1]);
+  });
+
+  check("the request id goes back to the client whenever it was used", async (serve) => {
+    const app = newApp();
+    app.get("/quiet", () => "no id used");
+    app.get("/used", (request) => request.id);
+    const client = await serve(app);
+    assert.equal((await client.get("/quiet")).headers.get("x-request-id"), null);
+    const used = await client.get("/used", { headers: { "x-request-id": "trace-42" } });
+    assert.equal(used.headers.get("x-request-id"), "trace-42");
   });
 
   check("a custom request id header is read, and false ignores the header", async (serve) => {
