@@ -545,6 +545,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
 
   #closeAfterFlush(): void {
     this.#endAfterFlush = true;
+    // The keep-alive sweep gives the client this long to close its side before destroying.
+    this.#idleSince = Date.now();
     this.#parser.stop();
     // Requests parsed after this point are never answered: the client retries them elsewhere.
     if (!this.#busy) this.#queue.length = 0;
@@ -628,11 +630,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
       this.#queue.length === 0 && !this.#busy && (this.#parser.idle || this.#parser.done);
     if (quiet && timeouts.keepAlive > 0 && now - this.#idleSince >= timeouts.keepAlive) {
       if (this.#endAfterFlush) this.#socket.destroy();
-      else {
-        this.#endAfterFlush = true;
-        this.#idleSince = now;
-        this.#socket.end();
-      }
+      else this.#closeAfterFlush();
     }
   }
 
@@ -647,11 +645,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
 
   /** Graceful shutdown: close now if idle, else after the response in progress. */
   shutdown(): void {
-    if (this.#destroyed) return;
-    if (this.idle) {
-      this.#endAfterFlush = true;
-      this.#socket.end();
-    }
+    // Stopping the parser too: a request arriving after our FIN must not be answered.
+    if (!this.#destroyed && this.idle) this.#closeAfterFlush();
   }
 
   destroy(): void {

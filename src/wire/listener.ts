@@ -43,6 +43,7 @@ export class HttpEngine implements ConnectionOwner {
   readonly #connections = new Set<Connection>();
   #sweepTimer: NodeJS.Timeout | undefined = undefined;
   #closing = false;
+  #closed: Promise<void> | undefined = undefined;
   #allClosed: (() => void) | undefined = undefined;
 
   constructor(
@@ -79,13 +80,21 @@ export class HttpEngine implements ConnectionOwner {
     );
     if (secure) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
     const host = options.host ?? "127.0.0.1";
-    server.listen({ port: options.port, host, backlog: options.backlog ?? 511 });
-    await Promise.race([
-      once(server, "listening"),
-      once(server, "error").then(([error]) => {
-        throw describeListenError(error as NodeJS.ErrnoException, host, options.port);
-      }),
-    ]);
+    await new Promise<void>((resolve, reject) => {
+      // Plain listeners removed once settled: a later server error must not become an
+      // unhandled rejection of this long-finished wait.
+      const onListening = (): void => {
+        server.off("error", onError);
+        resolve();
+      };
+      const onError = (error: NodeJS.ErrnoException): void => {
+        server.off("listening", onListening);
+        reject(describeListenError(error, host, options.port));
+      };
+      server.once("listening", onListening);
+      server.once("error", onError);
+      server.listen({ port: options.port, host, backlog: options.backlog ?? 511 });
+    });
     server.on("error", (error) => this.#handler.reportError(error, undefined));
     this.#servers.push(server);
     const info = server.address() as AddressInfo;
@@ -135,23 +144,26 @@ export class HttpEngine implements ConnectionOwner {
    * Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
    * (their responses say `Connection: close`), and cut whatever is left after `timeouts.shutdown`.
    */
-  async close(): Promise<void> {
-    if (!this.#closing) {
-      this.#closing = true;
-      for (const server of this.#servers) server.close();
-      for (const connection of this.#connections) connection.shutdown();
-    }
+  close(): Promise<void> {
+    // Every caller waits for the same shutdown.
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closing = true;
+    for (const server of this.#servers) server.close();
+    for (const connection of this.#connections) connection.shutdown();
     if (this.#connections.size > 0) {
+      // Resolves when the last connection has really closed, gracefully or cut at the deadline.
       const drained = new Promise<void>((resolve) => {
         this.#allClosed = resolve;
       });
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.timeouts.shutdown);
-      });
-      await Promise.race([drained, deadline]);
+      const timer = setTimeout(() => {
+        for (const connection of this.#connections) connection.destroy();
+      }, this.timeouts.shutdown);
+      await drained;
       clearTimeout(timer);
-      for (const connection of this.#connections) connection.destroy();
     }
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import net from "node:net";
 import { describe, it } from "node:test";
 import type { Server } from "../../src/index.js";
 import { parseResponses, RawClient } from "./client.js";
@@ -170,6 +171,47 @@ describe("listening", { timeout: 10_000 }, () => {
       );
     });
   }
+
+  it("reports a listening server's later error to the logger, with no unhandled rejection", async () => {
+    const servers: net.Server[] = [];
+    const listen = net.Server.prototype.listen;
+    net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+      servers.push(this);
+      return (listen as (...rest: unknown[]) => net.Server).apply(this, args);
+    } as typeof listen;
+    const logged: unknown[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      await withServer(
+        routes,
+        async () => {
+          servers[0]!.emit(
+            "error",
+            Object.assign(new Error("EMFILE: too many open files"), { code: "EMFILE" }),
+          );
+          await new Promise((resolve) => setImmediate(resolve));
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+        {
+          logger: {
+            info: () => {},
+            warn: () => {},
+            error: (_message, fields) => logged.push(fields?.error),
+          },
+        },
+      );
+    } finally {
+      net.Server.prototype.listen = listen;
+      process.off("unhandledRejection", onUnhandled);
+    }
+    assert.equal(servers.length, 1);
+    assert.deepEqual(unhandled, []);
+    assert.match(String(logged[0]), /EMFILE/);
+  });
 
   it("explains a port that is already in use", async () => {
     await withServer(routes, async ({ port }) => {

@@ -121,3 +121,12 @@ export function tlsFixture(): { key: Buffer; cert: Buffer } {
 export function text(bytes: number, fill = "x"): string {
   return fill.repeat(bytes);
 }
+
+/** Polls a server-side condition that has no event to wait on (the server seeing a close). */
+export async function waitUntil(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HttpLimits, Server } from "../../src/index.js";
 import { parseResponses, RawClient } from "./client.js";
-import { withServer } from "./harness.js";
+import { waitUntil, withServer } from "./harness.js";
 
 /** Every size and count limit, over TCP: the status the client gets and that the server closes. */
 
@@ -190,12 +190,3 @@ describe("limits", { timeout: 15_000 }, () => {
     );
   });
 });
-
-/** Polls a server-side condition that has no event (the server noticing a closed socket). */
-async function waitUntil(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Server } from "../../src/index.js";
+import { parseResponses, RawClient } from "./client.js";
+import { deferred, serve, since } from "./harness.js";
+
+/** Graceful shutdown: finish what is in flight, close what is idle, refuse what is new. */
+
+const IN_FLIGHT = 50;
+
+describe("graceful shutdown", { timeout: 15_000 }, () => {
+  it("finishes in-flight requests with Connection: close, closes idle ones, refuses new ones", async () => {
+    const release = deferred();
+    let started = 0;
+    const allStarted = deferred();
+    const served = await serve((app: Server) => {
+      app.get("/", () => "idle one");
+      app.get("/slow/:id", async (request) => {
+        if (++started === IN_FLIGHT) allStarted.resolve();
+        await release.promise;
+        return `done ${request.params.id}`;
+      });
+      app.get("/stream", (_request, response) => {
+        response.body = (async function* () {
+          yield "first ";
+          await release.promise;
+          yield "last";
+        })();
+      });
+    });
+    const { app, port } = served;
+
+    const idle = await Promise.all([1, 2, 3].map(() => RawClient.connect(port)));
+    for (const client of idle) client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await Promise.all(idle.map((client) => client.response()));
+
+    const busy = await Promise.all(
+      Array.from({ length: IN_FLIGHT }, () => RawClient.connect(port, { timeoutMs: 10_000 })),
+    );
+    busy.forEach((client, index) => {
+      client.write(`GET /slow/${index} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    });
+    const streaming = await RawClient.connect(port);
+    streaming.write("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    await streaming.waitFor(() => streaming.received.includes("first "), "the first chunk");
+    await allStarted.promise;
+
+    let closed = false;
+    const closing = app.close().then(() => {
+      closed = true;
+    });
+
+    // Idle keep-alive connections are closed at once, with nothing sent.
+    await Promise.all(idle.map((client) => client.untilClosed()));
+    for (const client of idle) assert.equal(parseResponses(client.received).responses.length, 1);
+
+    // Nobody new gets in.
+    await assert.rejects(RawClient.connect(port), /ECONNREFUSED/);
+    assert.equal(closed, false);
+
+    release.resolve();
+    const raws = await Promise.all(busy.map((client) => client.untilClosed()));
+    raws.forEach((raw, index) => {
+      const { responses, rest } = parseResponses(raw, [], true);
+      assert.equal(responses.length, 1);
+      assert.equal(responses[0]!.status, 200);
+      assert.equal(responses[0]!.headers.connection, "close");
+      assert.equal(responses[0]!.body.toString(), `done ${index}`);
+      assert.equal(rest.length, 0);
+    });
+    const streamed = (await streaming.untilClosed()).toString("latin1");
+    assert.match(streamed, /0\r\n\r\n$/);
+    assert.equal(
+      parseResponses(streaming.received, [], true).responses[0]!.body.toString(),
+      "first last",
+    );
+
+    await closing;
+    assert.equal(app.engine.connectionCount, 0);
+  });
+
+  it("cuts connections still busy after timeouts.shutdown", async () => {
+    const never = deferred();
+    const started = deferred();
+    const served = await serve(
+      (app: Server) => {
+        app.get("/hang", async () => {
+          started.resolve();
+          await never.promise;
+          return "never";
+        });
+      },
+      { timeouts: { shutdown: 300 } },
+    );
+    const client = await RawClient.connect(served.port);
+    client.write("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+    await started.promise;
+    const start = performance.now();
+    await served.close();
+    const elapsed = since(start);
+    assert.ok(elapsed >= 295 && elapsed < 1_000, `close() took ${elapsed} ms`);
+    await client.untilClosed();
+    assert.equal(client.received.length, 0);
+    assert.equal(served.app.engine.connectionCount, 0);
+  });
+
+  it("resolves every concurrent close() call, and close() on an idle server at once", async () => {
+    const served = await serve((app: Server) => {
+      app.get("/", () => "ok");
+    });
+    const client = await RawClient.connect(served.port);
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await client.response();
+    const start = performance.now();
+    await Promise.all([served.close(), served.close(), served.close()]);
+    assert.ok(since(start) < 500, `close() took ${since(start)} ms`);
+    await client.untilClosed();
+  });
+});
