@@ -10,7 +10,7 @@ import { homePage } from "./pages/home.js";
 import { notesPageRoutes } from "./pages/notes.js";
 import { streamRoutes } from "./pages/stream.js";
 import { publicDir } from "./paths.js";
-import { sessionPlugin } from "./session.js";
+import { isUpload, SESSION_COOKIE } from "./session.js";
 import { DemoStore } from "./store.js";
 
 export interface DemoOptions {
@@ -54,6 +54,13 @@ export function createDemoApp(options: DemoOptions): Server {
     development: options.development ?? false,
     logger: options.logger,
     accessLog: options.accessLog ?? false,
+    compression: true,
+    session: { keys: options.sessionKeys, cookieName: SESSION_COOKIE },
+    csrf: {
+      // The JSON API takes no cookies' word for anything (cross-site requests are still refused);
+      // the streamed upload checks its token itself (see session.ts).
+      exempt: (request) => request.path.startsWith("/api/") || isUpload(request),
+    },
   });
   const store = new DemoStore(options.dataDir);
   const uploads = {
@@ -61,12 +68,6 @@ export function createDemoApp(options: DemoOptions): Server {
     maxFiles: options.maxUploadFiles ?? 5,
   };
 
-  app.use(
-    sessionPlugin({
-      keys: options.sessionKeys,
-      csrfExempt: (request) => request.path.startsWith("/api/"),
-    }),
-  );
   app.before(startTimer);
   app.after(timingHeaders);
   app.onError(errorPages(app));

@@ -1,6 +1,6 @@
 import type { Request, Response, SafeHtml } from "../../src/index.js";
 import { html } from "../../src/index.js";
-import { csrfToken, sessionOf } from "./session.js";
+import { csrfToken } from "./session.js";
 
 const NAV = [
   { href: "/", label: "Home" },
@@ -25,11 +25,11 @@ export type NoticeKind = "success" | "info" | "error";
 
 /** A message shown once, on the page the next redirect lands on (POST-redirect-GET). */
 export function flashNotice(request: Request, kind: NoticeKind, text: string): void {
-  sessionOf(request).flash("notice", { kind, text });
+  request.session.flash("notice", { kind, text });
 }
 
 function notice(request: Request): SafeHtml | string {
-  const flashed = sessionOf(request).consumeFlash("notice") as
+  const flashed = request.session.consumeFlash("notice") as
     | { kind?: unknown; text?: unknown }
     | undefined;
   if (typeof flashed?.text !== "string") return "";
@@ -43,7 +43,7 @@ export function csrfField(request: Request): SafeHtml {
 }
 
 function header(request: Request, active: NavHref | undefined): SafeHtml {
-  const user = sessionOf(request).user;
+  const user = request.session.user;
   const links = NAV.map(
     ({ href, label }) =>
       html`<li><a href="${href}"${href === active ? html` aria-current="page"` : ""}>${label}</a></li>`,

@@ -15,7 +15,10 @@ export interface CsrfOptions {
    * `SameSite=Lax` their session cookie would not be sent anyway).
    */
   trustedOrigins?: readonly string[];
-  /** Requests this returns true for skip the check (e.g. a token-authenticated JSON API). */
+  /**
+   * Requests this returns true for skip the token check (e.g. a token-authenticated JSON API, or
+   * a streamed upload that checks its token itself); cross-site requests are still refused.
+   */
   exempt?: (request: Request) => boolean;
 }
 
@@ -48,10 +51,10 @@ export function csrfPlugin(options: true | CsrfOptions = {}): ServerPlugin {
 
   async function guard(request: Request): Promise<void> {
     if (SAFE_METHODS.has(request.method)) return;
-    if (resolved.exempt?.(request) === true) return;
     if (!sameOriginOrTrusted(request, resolved.trustedOrigins)) {
       throw new HttpError(403, CROSS_SITE_REFUSED);
     }
+    if (resolved.exempt?.(request) === true) return;
     const token = await submittedToken(request, resolved);
     if (!requestSession(request).verifyCsrfToken(token)) throw new HttpError(403, TOKEN_REFUSED);
   }

@@ -208,9 +208,15 @@ describe("CSRF protection", () => {
     );
   });
 
-  test("exempt requests skip the check", async () => {
+  test("exempt requests skip the token check but not the cross-site refusal", async () => {
     const { app } = sessionApp({}, { csrf: { exempt: (request) => request.path === "/hook" } });
     app.post("/hook", () => "accepted");
     assert.equal((await app.inject({ method: "POST", url: "/hook" })).status, 200);
+    const crossSite = await app.inject({
+      method: "POST",
+      url: "/hook",
+      headers: { "sec-fetch-site": "cross-site" },
+    });
+    assert.equal(crossSite.status, 403);
   });
 });

@@ -2,7 +2,6 @@ import type { Request, Response, Server, StandardSchemaIssue } from "../../../sr
 import { html } from "../../../src/index.js";
 import { csrfField, flashNotice, renderPage } from "../layout.js";
 import { issuesByField, signInInput } from "../schema.js";
-import { sessionOf } from "../session.js";
 
 function signInForm(
   request: Request,
@@ -21,7 +20,7 @@ function signInForm(
 }
 
 function accountPage(request: Request, response: Response): void {
-  const session = sessionOf(request);
+  const session = request.session;
   if (typeof session.user !== "string") {
     renderPage(
       request,
@@ -63,7 +62,7 @@ async function signIn(request: Request, response: Response): Promise<void> {
     );
     return;
   }
-  const session = sessionOf(request);
+  const session = request.session;
   // A new id and CSRF secret on every privilege change defeats session fixation.
   session.regenerate();
   session.user = result.value.name;
@@ -73,7 +72,7 @@ async function signIn(request: Request, response: Response): Promise<void> {
 }
 
 function signOut(request: Request, response: Response): void {
-  const session = sessionOf(request);
+  const session = request.session;
   const name = session.user;
   session.destroy();
   flashNotice(request, "info", typeof name === "string" ? `Goodbye, ${name}.` : "Signed out.");

@@ -1,7 +1,7 @@
 import type { Request, Response, Server } from "../../../src/index.js";
 import { html } from "../../../src/index.js";
 import { csrfField, flashNotice, renderPage } from "../layout.js";
-import { SESSION_COOKIE, sessionOf } from "../session.js";
+import { SESSION_COOKIE } from "../session.js";
 
 /** The plain cookie, named as in the prototype's README (`response.cookie["name"] = "Leo"`). */
 export const NORMAL_COOKIE = "name";
@@ -22,7 +22,7 @@ function readable(value: string): string {
 
 function cookiesPage(request: Request, response: Response): void {
   const sent = Object.entries(request.cookies);
-  const secrets = sessionOf(request).secrets;
+  const secrets = request.session.secrets;
   const rows = sent.map(([name, value]) => {
     const secret = isSessionCookie(name);
     return html`<tr class="${secret ? "cookie-secret" : "cookie-normal"}">
@@ -81,14 +81,14 @@ async function setCookies(request: Request, response: Response): Promise<void> {
     sameSite: "Lax",
     secure: request.secure,
   });
-  sessionOf(request).secrets = { a: 1, b: 2, c: 3 };
+  request.session.secrets = { a: 1, b: 2, c: 3 };
   flashNotice(request, "success", "Set a normal cookie and three secret values.");
   response.redirect("/cookies", 303);
 }
 
 function clearCookies(request: Request, response: Response): void {
   response.cookies.delete(NORMAL_COOKIE, { path: "/" });
-  delete sessionOf(request).secrets;
+  delete request.session.secrets;
   flashNotice(request, "info", "Cleared the normal cookie and the secret values.");
   response.redirect("/cookies", 303);
 }

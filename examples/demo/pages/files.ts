@@ -97,6 +97,11 @@ export function fileRoutes(app: Server, store: DemoStore, limits: UploadLimits):
   app.post(
     "/files",
     async (request, response) => {
+      // The CSRF guard skips this route (it would have to buffer the files to find the field):
+      // the token comes in the form's action URL and is checked before any byte is read.
+      if (!request.session.verifyCsrfToken(request.query._csrf)) {
+        throw new HttpError(403, "The form expired or was not sent by this site: reload and retry");
+      }
       const saved = await receiveUploads(request, store, limits);
       if (saved.length === 0) throw new HttpError(400, "Choose a file to upload");
       await store.files.update((files) => files.push(...saved));

@@ -2,7 +2,6 @@ import type { Request, Response, SafeHtml, Server } from "../../../src/index.js"
 import { html } from "../../../src/index.js";
 import { csrfField, flashNotice, renderPage } from "../layout.js";
 import { guestbookEntryInput, issuesByField } from "../schema.js";
-import { sessionOf } from "../session.js";
 import { type DemoStore, type GuestbookEntry, newId } from "../store.js";
 
 interface FormState {
@@ -76,7 +75,7 @@ const MAX_ENTRIES = 200;
 
 export function guestbookRoutes(app: Server, store: DemoStore): void {
   app.get("/guestbook", (request, response) => {
-    const user = sessionOf(request).user;
+    const user = request.session.user;
     return render(request, response, store, {
       name: typeof user === "string" ? user : "",
       message: "",
