@@ -11,6 +11,7 @@ export type HookResult = void | PromiseLike<void>;
 export type BeforeHook = (request: Request, response: Response) => HookResult;
 export type AfterHook = (request: Request, response: Response) => HookResult;
 export type ErrorHook = (error: unknown, request: Request, response: Response) => HookResult;
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing are typed void.
 export type HandlerResult = void | ResponseBody | PromiseLike<void | ResponseBody>;
 export type AnyHandler = (request: Request, response: Response) => HandlerResult;
 
