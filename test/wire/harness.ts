@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ListenOptions, Server, type ServerOptions } from "../../src/index.js";
 
@@ -107,7 +108,9 @@ export function since(start: number): number {
   return performance.now() - start;
 }
 
-const fixtures = fileURLToPath(new URL("../../../test/fixtures/tls/", import.meta.url));
+const besideBuild = fileURLToPath(new URL("../../../test/fixtures/tls/", import.meta.url));
+// Compiled into build/ the fixtures are three levels up; compiled elsewhere, use the repo root.
+const fixtures = existsSync(besideBuild) ? besideBuild : join(process.cwd(), "test/fixtures/tls/");
 
 /** The self-signed certificate committed under test/fixtures/tls (CN=localhost). */
 export function tlsFixture(): { key: Buffer; cert: Buffer } {
