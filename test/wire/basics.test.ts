@@ -152,6 +152,54 @@ describe("GET, POST and HEAD over TCP", { timeout: 10_000 }, () => {
   });
 });
 
+describe("response heads", { timeout: 10_000 }, () => {
+  it("writes latin1 header values as single bytes next to a UTF-8 body", async () => {
+    await withServer(
+      (app) => {
+        app.get("/", (_request, response) => {
+          response.headers.set("x-name", "café");
+          response.body = "naïve";
+        });
+      },
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        const response = await client.response();
+        assert.ok(response.raw.includes(Buffer.from("x-name: caf\xe9\r\n", "latin1")));
+        assert.deepEqual(response.body, Buffer.from("naïve", "utf8"));
+        assert.equal(response.headers["content-length"], "6");
+        client.destroy();
+      },
+    );
+  });
+
+  it("owns the framing headers: a handler's Content-Length or Transfer-Encoding is replaced", async () => {
+    await withServer(
+      (app) => {
+        app.get("/", (_request, response) => {
+          response.headers.set("content-length", "999");
+          response.headers.set("transfer-encoding", "gzip");
+          response.headers.set("keep-alive", "timeout=1");
+          response.body = "abc";
+        });
+      },
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        const [first, second] = await client.responses(2);
+        assert.deepEqual(
+          first!.fields.filter(([name]) =>
+            /^(content-length|transfer-encoding|keep-alive)$/i.test(name),
+          ),
+          [["Content-Length", "3"]],
+        );
+        assert.equal(second!.body.toString(), "abc");
+        client.destroy();
+      },
+    );
+  });
+});
+
 describe("listening", { timeout: 10_000 }, () => {
   for (const host of ["127.0.0.1", "::1"]) {
     it(`serves on ${host} with port 0 reporting the bound port`, async () => {

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { HttpLimits, Server } from "../../src/index.js";
 import { parseResponses, RawClient } from "./client.js";
-import { waitUntil, withServer } from "./harness.js";
+import { curl, waitUntil, withServer } from "./harness.js";
 
 /** Every size and count limit, over TCP: the status the client gets and that the server closes. */
 
@@ -116,6 +119,25 @@ describe("limits", { timeout: 15_000 }, () => {
     );
   });
 
+  it("lets curl see the 413 for an oversized upload instead of a reset", async () => {
+    await withServer(
+      routes,
+      async ({ url }) => {
+        const result = await curl([
+          "-H",
+          "Expect:",
+          "--data-binary",
+          `@${bigFile(8 * 1024 * 1024)}`,
+          "--write-out",
+          "\n%{http_code}",
+          `${url}/read`,
+        ]);
+        assert.match(result.stdout, /\n413$/);
+      },
+      { limits: { maxBodyBytes: 1024 * 1024 } },
+    );
+  });
+
   it("closes after the response when an ignored body exceeds maxDiscardBytes", async () => {
     await withServer(
       routes,
@@ -190,3 +212,9 @@ describe("limits", { timeout: 15_000 }, () => {
     );
   });
 });
+
+function bigFile(bytes: number): string {
+  const path = join(tmpdir(), `slow-serv-upload-${bytes}.bin`);
+  writeFileSync(path, Buffer.alloc(bytes, 0x62));
+  return path;
+}

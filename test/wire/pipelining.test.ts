@@ -54,8 +54,11 @@ describe("pipelining", { timeout: 10_000 }, () => {
         // The later requests wait behind the slow one: nothing of theirs may be on the wire.
         assert.deepEqual(started, ["1", "slow"]);
         assert.equal(parseResponses(client.received).responses.length, 1);
+        const writes = countServerWrites(port);
         slow.resolve();
-        const responses = await client.responses(4);
+        const responses = await client.responses(4).finally(() => writes.restore());
+        // The slow response and the two it held back go out together.
+        assert.equal(writes.count, 1);
         assert.deepEqual(
           responses.map((response) => response.body.toString()),
           ["fast 1", "slow", "fast 2", "fast 3"],
