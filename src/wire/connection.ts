@@ -93,6 +93,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   #pipelinePaused = false;
   #abortListeners: Array<() => void> | undefined = undefined;
   #drainWaiter: (() => void) | undefined = undefined;
+  /** The body being streamed out, so a client that leaves can stop its producer at once. */
+  #streaming: AsyncIterable<Uint8Array | string> | undefined = undefined;
 
   #headStartedAt = 0;
   #bodyProgressAt = 0;
@@ -187,6 +189,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     for (const request of this.#queue) request.bodyStream?.abort(gone);
     this.#queue = [];
     this.#notifyAbort();
+    // A Readable waiting for data would otherwise hold its resources until it produced more.
+    if (this.#streaming !== undefined) this.#discardStream(this.#streaming);
     this.drained();
     this.#owner.connectionClosed(this);
   }
@@ -454,6 +458,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   ): Promise<void> {
     const socket = this.#socket;
     let sent = 0;
+    this.#streaming = source;
     try {
       for await (const chunk of source) {
         if (this.#destroyed) break;
@@ -484,13 +489,16 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
         );
       }
     } catch (error) {
-      // The head is out: the only honest signal left is to cut the connection, so the client
-      // sees a truncated body instead of a complete-looking wrong one.
-      this.#handler.reportError(error, request);
+      this.#streaming = undefined;
       this.#busy = false;
+      // The head is out: the only honest signal left is to cut the connection, so the client
+      // sees a truncated body instead of a complete-looking wrong one. A stream stopped because
+      // the client left (or sent FIN, which aborts request.signal) is no server error.
+      if (!this.#destroyed && !this.#peerEnded) this.#handler.reportError(error, request);
       this.#socket.destroy();
       return;
     }
+    this.#streaming = undefined;
     this.#busy = false;
     this.#batch = [];
     if (framing === Framing.Chunked) this.#write("0\r\n\r\n");

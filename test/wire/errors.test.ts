@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 import type { Server } from "../../src/index.js";
 import { parseResponses, RawClient } from "./client.js";
-import { deferred, withServer } from "./harness.js";
+import { deferred, waitUntil, withServer } from "./harness.js";
 
 /** Failures inside handlers and streams: what reaches the client, and that the server lives on. */
 
@@ -167,6 +167,41 @@ describe("client going away", { timeout: 10_000 }, () => {
       },
     );
   });
+
+  for (const how of ["FIN", "RST"] as const) {
+    it(`ends a Readable body that waits for data when the client leaves (${how})`, async () => {
+      const destroyed = deferred();
+      const errors: unknown[] = [];
+      await withServer(
+        (app) => {
+          app.get("/idle-stream", (request, response) => {
+            // One chunk, then a wait for data that never comes (like a quiet event stream).
+            const stream = new Readable({ read() {} });
+            stream.push("first\n");
+            stream.on("close", () => destroyed.resolve());
+            // A FIN may be a half-close, so the engine keeps writing: the handler stops on the
+            // signal. A reset leaves no doubt, and the engine destroys the stream itself.
+            if (how === "FIN") request.signal.addEventListener("abort", () => stream.destroy());
+            response.body = stream;
+          });
+        },
+        async ({ port, app }) => {
+          const client = await RawClient.connect(port);
+          client.write(GET("/idle-stream"));
+          await client.waitFor(() => client.received.includes("first\n"), "the first chunk");
+          if (how === "FIN") client.destroy();
+          else client.socket.resetAndDestroy();
+          await destroyed.promise;
+          await waitUntil(() => app.engine.connectionCount === 0);
+        },
+        {
+          logger: { info: () => {}, warn: () => {}, error: (message) => errors.push(message) },
+        },
+      );
+      // A client leaving is not a server error.
+      assert.deepEqual(errors, []);
+    });
+  }
 
   it("does not abort request.signal of a request that was answered", async () => {
     let signal: AbortSignal | undefined;
