@@ -100,8 +100,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   #bodyProgressAt = 0;
   #idleSince: number;
 
-  readonly #onResolved = (): void => this.#handlerSettled(undefined, false);
-  readonly #onRejected = (error: unknown): void => this.#handlerSettled(error, true);
+  /**
+   * Settlement callbacks for async handlers, made on the first async handler: requests are answered
+   * one at a time, so one pair serves every request, and idle connections of sync apps carry none.
+   */
+  #settled: [(value: unknown) => void, (error: unknown) => void] | undefined = undefined;
 
   constructor(
     socket: Socket,
@@ -312,7 +315,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
       }
       if (result !== undefined && typeof result.then === "function") {
         this.#busy = true;
-        result.then(this.#onResolved, this.#onRejected);
+        this.#settled ??= [
+          () => this.#handlerSettled(undefined, false),
+          (error) => this.#handlerSettled(error, true),
+        ];
+        result.then(this.#settled[0], this.#settled[1]);
         return;
       }
       this.#respond(request, response);
