@@ -64,7 +64,7 @@ export class Response extends WireResponse<ResponseBody> {
   /** A JSON body (`application/json; charset=utf-8`). */
   json(value: unknown, status?: number): this {
     if (status !== undefined) this.status = status;
-    this.headers.set("content-type", "application/json; charset=utf-8");
+    this.headers.setTrusted("content-type", "Content-Type", "application/json; charset=utf-8");
     this.body = JSON.stringify(value) ?? "null";
     return this;
   }
@@ -72,7 +72,7 @@ export class Response extends WireResponse<ResponseBody> {
   /** An HTML body (`text/html; charset=utf-8`); pass the result of the `html` template. */
   html(markup: SafeHtml | string, status?: number): this {
     if (status !== undefined) this.status = status;
-    this.headers.set("content-type", "text/html; charset=utf-8");
+    this.headers.setTrusted("content-type", "Content-Type", "text/html; charset=utf-8");
     this.body = typeof markup === "string" ? markup : markup.value;
     return this;
   }
@@ -80,7 +80,7 @@ export class Response extends WireResponse<ResponseBody> {
   /** A plain-text body (`text/plain; charset=utf-8`). */
   text(value: string, status?: number): this {
     if (status !== undefined) this.status = status;
-    this.headers.set("content-type", "text/plain; charset=utf-8");
+    this.headers.setTrusted("content-type", "Content-Type", "text/plain; charset=utf-8");
     this.body = value;
     return this;
   }
@@ -94,7 +94,7 @@ export class Response extends WireResponse<ResponseBody> {
     }
     this.status = status;
     this.headers.set("location", encodeURI(decodeURISafe(url)));
-    this.headers.set("content-type", "text/plain; charset=utf-8");
+    this.headers.setTrusted("content-type", "Content-Type", "text/plain; charset=utf-8");
     this.body = `Redirecting to ${url}\n`;
     this.ended = true;
     return this;
@@ -169,31 +169,34 @@ function convertBody(response: Response): void {
   if (body === undefined || body === null) return;
   const headers = response.headers;
   if (typeof body === "string") {
-    if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");
+    if (!headers.has("content-type"))
+      headers.setTrusted("content-type", "Content-Type", "text/plain; charset=utf-8");
     return;
   }
   if (typeof body === "number" || typeof body === "boolean") {
     response.body = JSON.stringify(body);
     if (!headers.has("content-type"))
-      headers.set("content-type", "application/json; charset=utf-8");
+      headers.setTrusted("content-type", "Content-Type", "application/json; charset=utf-8");
     return;
   }
   // Functions, symbols and bigints are mistakes (often a forgotten call), not empty bodies.
   if (typeof body !== "object") throw new TypeError(BODY_KINDS);
   if (body instanceof Uint8Array) {
-    if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
+    if (!headers.has("content-type"))
+      headers.setTrusted("content-type", "Content-Type", "application/octet-stream");
     return;
   }
   if (body instanceof SafeHtml) {
     response.body = body.value;
-    if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
+    if (!headers.has("content-type"))
+      headers.setTrusted("content-type", "Content-Type", "text/html; charset=utf-8");
     return;
   }
   if (body instanceof Readable || Symbol.asyncIterator in body) return;
   if (isPlainJson(body) || typeof (body as { toJSON?: unknown }).toJSON === "function") {
     response.body = JSON.stringify(body);
     if (!headers.has("content-type"))
-      headers.set("content-type", "application/json; charset=utf-8");
+      headers.setTrusted("content-type", "Content-Type", "application/json; charset=utf-8");
     return;
   }
   throw new TypeError(BODY_KINDS);

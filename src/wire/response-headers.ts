@@ -2,9 +2,10 @@ import { TOKEN } from "./chars.js";
 
 export type HeaderValue = string | number | readonly string[];
 
+/** Printable ASCII and HTAB: the common case, accepted with one test. */
+const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
 /** Characters that may not appear in a field value we send: CTLs but HTAB, DEL, and > U+00FF. */
 const UNSAFE_VALUE = /[\0-\x08\x0a-\x1f\x7f\u0100-\uffff]/;
-const NON_ASCII = /[\x80-\xff]/;
 
 function checkName(name: string): void {
   if (name.length === 0) throw new TypeError("Header name must not be empty");
@@ -16,41 +17,40 @@ function checkName(name: string): void {
   }
 }
 
-function checkValue(name: string, value: string): void {
-  if (UNSAFE_VALUE.test(value)) {
-    throw new TypeError(
-      `Invalid value for header '${name}': CR, LF, NUL, other control characters and characters above U+00FF are not allowed (encode the value first, e.g. with encodeURIComponent)`,
-    );
-  }
-}
-
 /**
  * Response header fields. Names are case-insensitive and validated; values are checked for CR/LF
  * and other characters that could split or corrupt the head, so a bad value is an error thrown to
- * the developer, never bytes on the wire.
+ * the developer, never bytes on the wire. Kept in three parallel arrays: a response has a handful
+ * of fields, and a linear scan beats two Maps per response.
  */
 export class ResponseHeaders implements Iterable<[string, string | readonly string[]]> {
-  /** Lowercased names and their values, in insertion order. */
-  #map = new Map<string, string | string[]>();
+  /** Lowercased names, in insertion order. */
+  #lower: string[] = [];
   /** The spelling of each name as first set, for the wire. */
-  #display = new Map<string, string>();
+  #names: string[] = [];
+  #values: Array<string | string[]> = [];
   /** Set when a value has bytes 0x80–0xFF: the head must then be written as latin1. */
   nonAscii = false;
 
   get size(): number {
-    return this.#map.size;
+    return this.#lower.length;
   }
 
   set(name: string, value: HeaderValue): this {
     checkName(name);
-    const lower = name.toLowerCase();
-    if (Array.isArray(value)) {
-      const list = (value as readonly string[]).map((item) => this.#checked(name, String(item)));
-      this.#map.set(lower, list);
-    } else {
-      this.#map.set(lower, this.#checked(name, String(value)));
-    }
-    if (!this.#display.has(lower)) this.#display.set(lower, name);
+    const checked = Array.isArray(value)
+      ? (value as readonly string[]).map((item) => this.#checked(name, String(item)))
+      : this.#checked(name, String(value));
+    this.#put(name.toLowerCase(), name, checked);
+    return this;
+  }
+
+  /**
+   * Sets a field the framework itself chose (a default Content-Type, say): `lower` must be the
+   * lowercased `name` and both must already be valid, so nothing is checked.
+   */
+  setTrusted(lower: string, name: string, value: string): this {
+    this.#put(lower, name, value);
     return this;
   }
 
@@ -59,67 +59,95 @@ export class ResponseHeaders implements Iterable<[string, string | readonly stri
     checkName(name);
     const lower = name.toLowerCase();
     const checked = this.#checked(name, value);
-    const existing = this.#map.get(lower);
-    if (existing === undefined) {
-      this.#map.set(lower, checked);
-      this.#display.set(lower, name);
-    } else if (Array.isArray(existing)) {
-      existing.push(checked);
-    } else {
-      this.#map.set(lower, [existing as string, checked]);
+    const index = this.#lower.indexOf(lower);
+    if (index === -1) {
+      this.#lower.push(lower);
+      this.#names.push(name);
+      this.#values.push(checked);
+      return this;
     }
+    const existing = this.#values[index]!;
+    if (Array.isArray(existing)) existing.push(checked);
+    else this.#values[index] = [existing, checked];
     return this;
   }
 
   get(name: string): string | undefined {
-    const value = this.#map.get(name.toLowerCase());
-    return Array.isArray(value) ? value.join(", ") : (value as string | undefined);
+    const index = this.#lower.indexOf(name.toLowerCase());
+    if (index === -1) return undefined;
+    const value = this.#values[index]!;
+    return Array.isArray(value) ? value.join(", ") : value;
   }
 
   getAll(name: string): readonly string[] {
-    const value = this.#map.get(name.toLowerCase());
-    if (value === undefined) return [];
-    return Array.isArray(value) ? value : [value as string];
+    const index = this.#lower.indexOf(name.toLowerCase());
+    if (index === -1) return [];
+    const value = this.#values[index]!;
+    return Array.isArray(value) ? value : [value];
   }
 
   has(name: string): boolean {
-    return this.#map.has(name.toLowerCase());
+    return this.#lower.indexOf(name.toLowerCase()) !== -1;
   }
 
   delete(name: string): boolean {
-    const lower = name.toLowerCase();
-    this.#display.delete(lower);
-    return this.#map.delete(lower);
+    const index = this.#lower.indexOf(name.toLowerCase());
+    if (index === -1) return false;
+    this.#lower.splice(index, 1);
+    this.#names.splice(index, 1);
+    this.#values.splice(index, 1);
+    return true;
   }
 
   clear(): void {
-    this.#map.clear();
-    this.#display.clear();
+    this.#lower = [];
+    this.#names = [];
+    this.#values = [];
     this.nonAscii = false;
   }
 
   *[Symbol.iterator](): IterableIterator<[string, string | readonly string[]]> {
-    yield* this.#map;
+    for (let index = 0; index < this.#lower.length; index++) {
+      yield [this.#lower[index]!, this.#values[index]!];
+    }
   }
 
   /** Appends `Name: value\r\n` lines for every field, skipping the lowercased names in `skip`. */
   serialize(skip: ReadonlySet<string> | undefined): string {
     let text = "";
-    for (const [lower, value] of this.#map) {
-      if (skip?.has(lower)) continue;
-      const name = this.#display.get(lower)!;
+    const lower = this.#lower;
+    for (let index = 0; index < lower.length; index++) {
+      if (skip?.has(lower[index]!)) continue;
+      const name = this.#names[index]!;
+      const value = this.#values[index]!;
       if (Array.isArray(value)) {
         for (const item of value) text += `${name}: ${item}\r\n`;
       } else {
-        text += `${name}: ${value as string}\r\n`;
+        text += `${name}: ${value}\r\n`;
       }
     }
     return text;
   }
 
+  #put(lower: string, name: string, value: string | string[]): void {
+    const index = this.#lower.indexOf(lower);
+    if (index === -1) {
+      this.#lower.push(lower);
+      this.#names.push(name);
+      this.#values.push(value);
+    } else {
+      this.#values[index] = value;
+    }
+  }
+
   #checked(name: string, value: string): string {
-    checkValue(name, value);
-    if (!this.nonAscii && NON_ASCII.test(value)) this.nonAscii = true;
+    if (PLAIN_VALUE.test(value)) return value;
+    if (UNSAFE_VALUE.test(value)) {
+      throw new TypeError(
+        `Invalid value for header '${name}': CR, LF, NUL, other control characters and characters above U+00FF are not allowed (encode the value first, e.g. with encodeURIComponent)`,
+      );
+    }
+    this.nonAscii = true;
     return value;
   }
 }

@@ -49,11 +49,11 @@ describe("app.inject()", () => {
     const text = response.raw.toString("latin1");
     assert.match(
       text,
-      /^HTTP\/1\.1 200 OK\r\ncontent-type: text\/plain; charset=utf-8\r\nDate: [^\r]+ GMT\r\nContent-Length: 5\r\n\r\nhello$/,
+      /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain; charset=utf-8\r\nDate: [^\r]+ GMT\r\nContent-Length: 5\r\n\r\nhello$/,
     );
     assert.equal(response.statusText, "OK");
     assert.deepEqual(response.rawHeaders.slice(0, 2), [
-      "content-type",
+      "Content-Type",
       "text/plain; charset=utf-8",
     ]);
   });

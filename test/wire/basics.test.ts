@@ -105,7 +105,7 @@ describe("GET, POST and HEAD over TCP", { timeout: 10_000 }, () => {
       assert.ok(stamp >= before && stamp <= after, `${date} not within the request`);
       assert.equal(
         response.raw.toString("latin1"),
-        "HTTP/1.1 200 OK\r\nx-app: slow-serv\r\ncontent-type: text/plain; charset=utf-8\r\n" +
+        "HTTP/1.1 200 OK\r\nx-app: slow-serv\r\nContent-Type: text/plain; charset=utf-8\r\n" +
           `Date: ${date}\r\nContent-Length: 5\r\n\r\nhello`,
       );
       client.destroy();
