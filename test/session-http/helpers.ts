@@ -2,25 +2,10 @@ import type { InjectedResponse, InjectOptions } from "../../src/app/inject.js";
 import { Server, type ServerOptions } from "../../src/index.js";
 import type { SessionOptions } from "../../src/session/config.js";
 
-// Fixed, random-looking test keys (never use these anywhere real).
-export const KEY_A = "hex:da153715005c0af0dec856113b1a9bcc76df92a33fe81a720a72abe9758b2098";
-export const KEY_B = "hex:a71b07ff9b3c8fff1b88dc6bbb8a78d27c2a067b94bd7e249bc0892928025bfc";
+import { FakeClock, KEY_A } from "../session/helpers.js";
 
-export const SECOND = 1000;
-export const MINUTE = 60 * SECOND;
-export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
-export const T0 = Date.UTC(2024, 0, 1);
-
-export class FakeClock {
-  constructor(public time = T0) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
+// The keys and the fake clock are shared with the session core's tests.
+export { DAY, FakeClock, HOUR, KEY_A, KEY_B, MINUTE, SECOND, T0 } from "../session/helpers.js";
 
 /** A server with logging captured instead of printed, and a fake clock for its sessions. */
 export function sessionApp(

@@ -1,9 +1,14 @@
+import { createWriteStream } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { Server } from "../../src/index.js";
 
 /**
- * A server for the memory test, run in its own process so its RSS can be read from /proc. It
- * streams `size` bytes lazily from an async generator. Inert unless started by the test (the
- * test runner also loads every file under test/ as a test).
+ * A server for the memory tests, run in its own process so its RSS can be read from /proc. It
+ * streams `size` bytes lazily from an async generator, and streams multipart uploads to a temp
+ * file. Inert unless started by a test (the test runner also loads every file under test/).
  */
 
 export const STREAM_SERVER_ENV = "SLOW_SERV_STREAM_SERVER";
@@ -20,6 +25,27 @@ async function main(): Promise<void> {
       }
     })();
   });
+  app.post(
+    "/upload",
+    async (request, response) => {
+      const sizes: number[] = [];
+      for await (const part of request.multipart({ maxFileBytes: Number.POSITIVE_INFINITY })) {
+        if (!part.isFile) {
+          await part.skip();
+          continue;
+        }
+        const path = join(tmpdir(), `slow-serv-upload-${process.pid}-${sizes.length}`);
+        try {
+          await pipeline(part, createWriteStream(path));
+          sizes.push((await stat(path)).size);
+        } finally {
+          await rm(path, { force: true });
+        }
+      }
+      response.body = { sizes };
+    },
+    { bodyLimit: Number.POSITIVE_INFINITY },
+  );
   const { port } = await app.run({ port: 0, host: "127.0.0.1" });
   process.send?.({ port });
   process.on("disconnect", () => {
