@@ -1,3 +1,5 @@
+import { ConfigError } from "../wire/options.js";
+
 /** Where slow-serv reports errors and (when switched on) access-log lines. */
 export interface Logger {
   info(message: string, fields?: Readonly<Record<string, unknown>>): void;
@@ -41,7 +43,7 @@ export function checkLogger(value: unknown): Logger {
     typeof candidate.warn !== "function" ||
     typeof candidate.error !== "function"
   ) {
-    throw new TypeError(
+    throw new ConfigError(
       "'logger' must be false or an object with info, warn and error methods (for example pino(), or console)",
     );
   }

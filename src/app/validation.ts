@@ -1,4 +1,5 @@
 import { HttpError } from "../wire/http-error.js";
+import { ConfigError } from "../wire/options.js";
 import type { Request } from "./request.js";
 
 /**
@@ -56,14 +57,14 @@ function isSchema(value: unknown): value is StandardSchemaV1 {
 export function checkSchemas(schemas: unknown, where: string): RouteSchemas | undefined {
   if (schemas === undefined) return undefined;
   if (typeof schemas !== "object" || schemas === null) {
-    throw new TypeError(`'schema' of ${where} must be an object like { body: z.object({…}) }`);
+    throw new ConfigError(`'schema' of ${where} must be an object like { body: z.object({…}) }`);
   }
   for (const [part, schema] of Object.entries(schemas)) {
     if (part !== "params" && part !== "query" && part !== "body") {
-      throw new TypeError(`Unknown schema part '${part}' in ${where}: use params, query or body`);
+      throw new ConfigError(`Unknown schema part '${part}' in ${where}: use params, query or body`);
     }
     if (!isSchema(schema)) {
-      throw new TypeError(
+      throw new ConfigError(
         `'schema.${part}' of ${where} is not a Standard Schema validator (zod ≥ 3.24, valibot ≥ 1, arktype ≥ 2 all are)`,
       );
     }
