@@ -73,7 +73,8 @@ export function clientAddress(request: WireRequest, trust: ProxyTrust): ClientAd
   const connection = request.connection;
   let ip = connection.remoteAddress;
   let protocol: "http" | "https" = connection.encrypted ? "https" : "http";
-  let host = request.headers.get("host") ?? "";
+  // The target's authority for absolute-form (RFC 9112 §3.2.2), else the Host header.
+  let host = request.authority;
   if (trust !== false && trust !== 0) {
     const forwarded = request.headers.get("forwarded");
     if (forwarded !== undefined) {

@@ -31,10 +31,41 @@ export const FIELD_VALUE = table((byte) => byte === 0x09 || (byte >= 0x20 && byt
  */
 export const TARGET = table((byte) => byte > 0x20 && byte < 0x7f && byte !== 0x23);
 
-/** uri-host [ ":" port ] characters, including IP-literal brackets (RFC 3986 §3.2.2). */
-export const HOST = table(
-  (byte) => isAlphaNumeric(byte) || "-._~!$&'()*+,;=%:[]".includes(String.fromCharCode(byte)),
+/** reg-name characters: unreserved, sub-delims and "%" of pct-encoded (RFC 3986 §3.2.2). */
+const REG_NAME = table(
+  (byte) => isAlphaNumeric(byte) || "-._~!$&'()*+,;=%".includes(String.fromCharCode(byte)),
 );
+
+/** What an IPv6 (or IPv4-mapped) literal holds between its brackets. */
+const IP_LITERAL = table(
+  (byte) =>
+    (byte >= 0x30 && byte <= 0x3a) ||
+    byte === 0x2e ||
+    (byte >= 0x41 && byte <= 0x46) ||
+    (byte >= 0x61 && byte <= 0x66),
+);
+
+/**
+ * Whether `source[start, end)` is a Host value: uri-host [ ":" port ] (RFC 9110 §7.2), the host a
+ * reg-name (possibly empty) or a bracketed IP literal, the port at most five digits. One colon
+ * only outside brackets, so `a:b:c`, `[::1` or `a]:80` are rejected rather than guessed at.
+ */
+export function isValidHost(source: Uint8Array, start: number, end: number): boolean {
+  let cursor = start;
+  if (cursor < end && source[cursor] === 0x5b) {
+    cursor++;
+    while (cursor < end && IP_LITERAL[source[cursor]!] === 1) cursor++;
+    if (cursor === start + 1 || cursor === end || source[cursor] !== 0x5d) return false;
+    cursor++;
+  } else {
+    while (cursor < end && REG_NAME[source[cursor]!] === 1) cursor++;
+  }
+  if (cursor === end) return true;
+  if (source[cursor] !== COLON) return false;
+  const port = ++cursor;
+  while (cursor < end && source[cursor]! >= 0x30 && source[cursor]! <= 0x39) cursor++;
+  return cursor === end && end - port <= 5;
+}
 
 /** Hex digit values; 255 for non-hex bytes. */
 export const HEX_VALUE = (() => {

@@ -3,8 +3,8 @@ import {
   CR,
   equalsLowercase,
   FIELD_VALUE,
-  HOST,
   HTAB,
+  isValidHost,
   LF,
   latin1,
   SP,
@@ -160,9 +160,7 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
       case 4:
         if (equalsLowercase(source, nameStart, "host")) {
           hostCount++;
-          for (let byte = valueStart; byte < valueEnd; byte++) {
-            if (HOST[source[byte]!] !== 1) return bad("Invalid Host header");
-          }
+          if (!isValidHost(source, valueStart, valueEnd)) return bad("Invalid Host header");
         }
         break;
       case 6:

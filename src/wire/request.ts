@@ -53,6 +53,16 @@ export class WireRequest implements AsyncIterable<Buffer> {
     return this.#path;
   }
 
+  /**
+   * The host (and port) the request is for: the authority of an absolute-form target, which
+   * RFC 9112 §3.2.2 says wins over `Host`, the target itself for CONNECT (authority-form), else
+   * the `Host` header; "" when neither is there.
+   */
+  get authority(): string {
+    if (this.method === "CONNECT") return this.url;
+    return authorityOf(this.url) ?? this.headers.get("host") ?? "";
+  }
+
   /** Header fields in arrival order as a flat `[name, value, …]` list. */
   get rawHeaders(): readonly string[] {
     return this.headers.raw;
@@ -108,8 +118,30 @@ export function pathOf(target: string): string {
   if (target === "*") return "*";
   const scheme = target.indexOf("://");
   if (scheme === -1) return "/";
-  const slash = target.indexOf("/", scheme + 3);
-  if (slash === -1) return "/";
-  const query = target.indexOf("?", slash);
-  return query === -1 ? target.slice(slash) : target.slice(slash, query);
+  const end = authorityEnd(target, scheme + 3);
+  // "http://host?q=/x" has an empty path: a "/" inside the query is not where the path starts.
+  if (target.charCodeAt(end) !== 0x2f) return "/";
+  const query = target.indexOf("?", end);
+  return query === -1 ? target.slice(end) : target.slice(end, query);
+}
+
+/**
+ * The authority of an absolute-form target (`http://host:port/…` → `host:port`), or undefined
+ * for the other forms. RFC 9112 §3.2.2: for absolute-form the target's authority replaces `Host`.
+ */
+export function authorityOf(target: string): string | undefined {
+  const first = target.charCodeAt(0);
+  if (first === 0x2f || target === "*") return undefined;
+  const scheme = target.indexOf("://");
+  if (scheme === -1) return undefined;
+  return target.slice(scheme + 3, authorityEnd(target, scheme + 3));
+}
+
+/** Where the authority that starts at `start` ends: at the first "/" or "?", or the end. */
+function authorityEnd(target: string, start: number): number {
+  for (let index = start; index < target.length; index++) {
+    const code = target.charCodeAt(index);
+    if (code === 0x2f || code === 0x3f) return index;
+  }
+  return target.length;
 }
