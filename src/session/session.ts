@@ -125,25 +125,35 @@ export class SessionState {
   }
 }
 
-const states = new WeakMap<object, SessionState>();
+/**
+ * The state lives on the proxy's target under a module-private symbol, so one handler serves
+ * every session and no WeakMap is needed. (A handler, a controls object with getters and a
+ * WeakMap entry per session cost more than opening the cookie itself.) The symbol is never
+ * exported and `ownKeys` hides it, so application code cannot reach the state.
+ */
+const STATE: unique symbol = Symbol("session state");
+
+interface SessionTarget {
+  [STATE]: SessionState;
+  /** The controls' functions, made on first use (most requests only read data). */
+  controls?: Readonly<Record<string, unknown>>;
+}
 
 /** The state behind a session proxy; throws for objects that are not sessions. */
 export function sessionStateOf(session: object): SessionState {
-  const state = states.get(session);
-  if (state === undefined) {
+  const state =
+    session !== null && typeof session === "object"
+      ? (session as { [STATE]?: unknown })[STATE]
+      : undefined;
+  if (!(state instanceof SessionState)) {
     throw new TypeError("commit() expects a session returned by SessionManager.load()");
   }
   return state;
 }
 
-export function createSession<Data extends JsonRecord>(state: SessionState): Session<Data> {
-  const controls: SessionControls = {
-    get sessionId() {
-      return state.sid;
-    },
-    get isNew() {
-      return !state.persisted || state.destroyed;
-    },
+/** The control methods of one session; plain closures, so they also work detached. */
+function makeControls(state: SessionState): Readonly<Record<string, unknown>> {
+  const controls: Omit<SessionControls, "sessionId" | "isNew"> = {
     regenerate: () => state.regenerate(),
     destroy: () => state.destroy(),
     flash(key: string, value: unknown) {
@@ -165,57 +175,74 @@ export function createSession<Data extends JsonRecord>(state: SessionState): Ses
     },
     verifyCsrfToken: (token: unknown) => verifyMaskedCsrfToken(state.csrfSecret, token),
   };
+  return controls as unknown as Readonly<Record<string, unknown>>;
+}
 
-  const handler: ProxyHandler<JsonRecord> = {
-    get(_target, key) {
-      // `await` probes `then`; a session must never look like a promise, nor count as used.
-      if (typeof key === "symbol" || key === "then") return undefined;
-      state.accessed = true;
-      if (RESERVED_SESSION_KEYS.has(key)) return Reflect.get(controls, key);
-      return state.data[key];
-    },
-    set(_target, key, value) {
-      state.accessed = true;
-      const name = checkedDataKey(key);
-      // JSON drops undefined anyway; deleting keeps `"key" in session` truthful.
-      if (value === undefined) delete state.data[name];
-      else state.data[name] = value;
-      return true;
-    },
-    deleteProperty(_target, key) {
-      state.accessed = true;
-      delete state.data[checkedDataKey(key)];
-      return true;
-    },
-    has(_target, key) {
-      state.accessed = true;
-      return (
-        typeof key === "string" &&
-        (Object.hasOwn(state.data, key) || RESERVED_SESSION_KEYS.has(key))
-      );
-    },
-    ownKeys() {
-      state.accessed = true;
-      return Object.keys(state.data);
-    },
-    getOwnPropertyDescriptor(_target, key) {
-      state.accessed = true;
-      if (typeof key !== "string" || !Object.hasOwn(state.data, key)) return undefined;
-      return { value: state.data[key], writable: true, enumerable: true, configurable: true };
-    },
-    defineProperty(_target, key, descriptor) {
-      if (!("value" in descriptor) || descriptor.configurable === false) {
-        throw new TypeError("Session data properties must be plain, configurable values");
-      }
-      return handler.set!(_target, key, descriptor.value, undefined);
-    },
-    preventExtensions: () => false,
-    setPrototypeOf: () => false,
-  };
+function control(target: SessionTarget, key: string): unknown {
+  const state = target[STATE];
+  if (key === "sessionId") return state.sid;
+  if (key === "isNew") return !state.persisted || state.destroyed;
+  target.controls ??= makeControls(state);
+  return target.controls[key];
+}
 
-  const session = new Proxy<JsonRecord>(Object.create(null), handler) as Session<Data>;
-  states.set(session, state);
-  return session;
+const handler: ProxyHandler<SessionTarget> = {
+  get(target, key) {
+    if (key === STATE) return target[STATE];
+    // `await` probes `then`; a session must never look like a promise, nor count as used.
+    if (typeof key === "symbol" || key === "then") return undefined;
+    const state = target[STATE];
+    state.accessed = true;
+    if (RESERVED_SESSION_KEYS.has(key)) return control(target, key);
+    return state.data[key];
+  },
+  set(target, key, value) {
+    const state = target[STATE];
+    state.accessed = true;
+    const name = checkedDataKey(key);
+    // JSON drops undefined anyway; deleting keeps `"key" in session` truthful.
+    if (value === undefined) delete state.data[name];
+    else state.data[name] = value;
+    return true;
+  },
+  deleteProperty(target, key) {
+    const state = target[STATE];
+    state.accessed = true;
+    delete state.data[checkedDataKey(key)];
+    return true;
+  },
+  has(target, key) {
+    const state = target[STATE];
+    state.accessed = true;
+    return (
+      typeof key === "string" && (Object.hasOwn(state.data, key) || RESERVED_SESSION_KEYS.has(key))
+    );
+  },
+  ownKeys(target) {
+    const state = target[STATE];
+    state.accessed = true;
+    return Object.keys(state.data);
+  },
+  getOwnPropertyDescriptor(target, key) {
+    const state = target[STATE];
+    state.accessed = true;
+    if (typeof key !== "string" || !Object.hasOwn(state.data, key)) return undefined;
+    return { value: state.data[key], writable: true, enumerable: true, configurable: true };
+  },
+  defineProperty(target, key, descriptor) {
+    if (!("value" in descriptor) || descriptor.configurable === false) {
+      throw new TypeError("Session data properties must be plain, configurable values");
+    }
+    return handler.set!(target, key, descriptor.value, undefined);
+  },
+  preventExtensions: () => false,
+  setPrototypeOf: () => false,
+};
+
+export function createSession<Data extends JsonRecord>(state: SessionState): Session<Data> {
+  const target: SessionTarget = Object.create(null);
+  target[STATE] = state;
+  return new Proxy(target, handler) as unknown as Session<Data>;
 }
 
 function checkedDataKey(key: string | symbol): string {

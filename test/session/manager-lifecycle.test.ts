@@ -134,6 +134,37 @@ describe("session manager: reading and writing", () => {
     assert.throws(() => manager.commit({} as Session<AppData>), TypeError);
   });
 
+  it("hides its internals: no symbols, detached controls work, data may use any name", async () => {
+    const { manager, jar } = setup();
+    const session = await manager.load({}, true);
+    assert.deepEqual(Object.getOwnPropertySymbols(session), []);
+    assert.deepEqual(Reflect.ownKeys(session), []);
+    assert.equal(Object.getPrototypeOf(session), null);
+    // Names the implementation might use internally are ordinary data keys.
+    const loose = session as unknown as Record<string, unknown>;
+    loose.controls = "mine";
+    loose.state = 1;
+    assert.deepEqual({ ...session }, { controls: "mine", state: 1 });
+    // Controls keep working when taken off the session (destructuring, callbacks).
+    const { flash, csrfToken, verifyCsrfToken, regenerate } = session;
+    const before = session.sessionId;
+    flash("notice", "hi");
+    assert.ok(verifyCsrfToken(csrfToken()));
+    regenerate();
+    assert.notEqual(session.sessionId, before);
+    assert.equal(session.isNew, true);
+    jar.apply(manager.commit(session).setCookies);
+    const next = await manager.load({ ...jar.cookies }, true);
+    assert.equal(next.isNew, false);
+    assert.equal(next.consumeFlash("notice"), "hi");
+    assert.deepEqual({ ...next }, { controls: "mine", state: 1 });
+    // Two sessions never share controls or state.
+    const other = await manager.load({}, true);
+    assert.notEqual(other.sessionId, next.sessionId);
+    assert.notEqual(other.csrfToken, next.csrfToken);
+    assert.equal(next.verifyCsrfToken(other.csrfToken()), false);
+  });
+
   it("refuses to commit data that is not JSON", async () => {
     const { manager } = setup();
     const session = await manager.load({}, true);
