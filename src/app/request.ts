@@ -4,7 +4,7 @@ import type { RequestBody } from "../wire/body.js";
 import type { RequestHead } from "../wire/head.js";
 import { HttpError } from "../wire/http-error.js";
 import { type ConnectionInfo, WireRequest } from "../wire/request.js";
-import { parseMediaType } from "./body/media-type.js";
+import { mediaTypeEssence, parseMediaType } from "./body/media-type.js";
 import {
   collectMultipart,
   type MultipartLimits,
@@ -39,6 +39,7 @@ export interface ParsedForm {
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+const URLENCODED = "application/x-www-form-urlencoded";
 
 /**
  * The request a handler sees. Everything beyond the wire request is computed on first use:
@@ -153,6 +154,7 @@ export class Request<
   async json<T = unknown>(): Promise<T> {
     const type = this.contentType;
     if (type === undefined || !JSON_TYPE.test(type)) {
+      this.#checkParams((essence) => JSON_TYPE.test(essence));
       throw new HttpError(415, "Expected a JSON body (Content-Type: application/json)");
     }
     const text = await this.text();
@@ -186,6 +188,7 @@ export class Request<
       const boundary = multipartBoundary(this.headers.get("content-type"));
       return collectMultipart(this, boundary, this.#settings.multipart);
     }
+    this.#checkParams((essence) => essence === "multipart/form-data" || essence === URLENCODED);
     throw new HttpError(
       415,
       "Expected a form body (application/x-www-form-urlencoded or multipart/form-data)",
@@ -198,10 +201,28 @@ export class Request<
    */
   multipart(limits?: Partial<MultipartLimits>): AsyncGenerator<MultipartPart> {
     if (this.contentType !== "multipart/form-data") {
+      this.#checkParams((essence) => essence === "multipart/form-data");
       throw new HttpError(415, "Expected a multipart/form-data body");
     }
     const boundary = multipartBoundary(this.headers.get("content-type"));
     return parseMultipart(this, boundary, { ...this.#settings.multipart, ...limits });
+  }
+
+  /**
+   * Called when the Content-Type did not parse or did not match: if its type/subtype is one the
+   * caller accepts, only the parameters are broken (`boundary=`, an unterminated quote, a repeated
+   * name), which is a malformed request (400), not an unsupported media type (415).
+   */
+  #checkParams(accepts: (essence: string) => boolean): void {
+    const header = this.headers.get("content-type");
+    const essence = mediaTypeEssence(header);
+    if (essence !== undefined && parseMediaType(header) === undefined && accepts(essence)) {
+      throw new HttpError(
+        400,
+        `Malformed Content-Type header: the parameters after "${essence}" are not valid ` +
+          "(an empty, unterminated or repeated value such as boundary or charset)",
+      );
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { HttpError } from "../wire/http-error.js";
 import { ConfigError } from "../wire/options.js";
+import { mediaTypeEssence } from "./body/media-type.js";
 import type { Request } from "./request.js";
 
 /**
@@ -82,7 +83,8 @@ function issuePath(path: StandardSchemaIssue["path"]): string {
 }
 
 async function bodyInput(request: Request): Promise<unknown> {
-  const type = request.contentType;
+  // The essence alone, so a form with broken parameters gets form()'s 400, not json()'s 415.
+  const type = mediaTypeEssence(request.headers.get("content-type"));
   if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") {
     return (await request.form()).fields;
   }

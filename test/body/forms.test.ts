@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { parseMediaType } from "../../src/app/body/media-type.js";
+import { mediaTypeEssence, parseMediaType } from "../../src/app/body/media-type.js";
 import { allValues, firstValue, parseQuery } from "../../src/app/body/query.js";
 import { parseUrlencoded } from "../../src/app/body/urlencoded.js";
 import { HttpError } from "../../src/wire/http-error.js";
@@ -161,6 +161,34 @@ describe("parseMediaType", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), (header) => {
         parseMediaType(header);
+      }),
+    );
+  });
+});
+
+describe("mediaTypeEssence", () => {
+  const cases: Array<[string | undefined, string | undefined]> = [
+    [" Multipart/Form-Data; boundary=", "multipart/form-data"],
+    ['application/json; charset="utf-8', "application/json"],
+    ["text/html; a=1; A=2", "text/html"],
+    ["text/html", "text/html"],
+    ["text/html/x", "text/html"],
+    [undefined, undefined],
+    ["", undefined],
+    ["text", undefined],
+    ["text/", undefined],
+    ["/html", undefined],
+  ];
+  for (const [header, essence] of cases) {
+    it(`${JSON.stringify(header)} → ${String(essence)}`, () => {
+      assert.equal(mediaTypeEssence(header), essence);
+    });
+  }
+  it("agrees with parseMediaType whenever that parses", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (header) => {
+        const parsed = parseMediaType(header);
+        if (parsed !== undefined) assert.equal(mediaTypeEssence(header), parsed.essence);
       }),
     );
   });

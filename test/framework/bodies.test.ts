@@ -186,4 +186,104 @@ matrix("request bodies", (check) => {
       await rm(directory, { recursive: true, force: true });
     }
   });
+
+  check("each multipart limit answers 413 with a message naming it", async (serve) => {
+    const app = newApp({
+      multipart: { maxFields: 2, maxParts: 3, maxFieldBytes: 8, maxPartHeaderBytes: 100 },
+    });
+    app.post("/form", async (request) => Object.keys((await request.form()).fields).length);
+    const total = newApp({ multipart: { maxTotalBytes: 200 } });
+    total.post("/form", async (request) => Object.keys((await request.form()).fields).length);
+    const [client, totalClient] = [await serve(app), await serve(total)];
+    const post = (target: typeof client, parts: Parameters<typeof multipartBody>[1]) =>
+      target.request("POST", "/form", { headers: MULTIPART, body: multipartBody(BOUNDARY, parts) });
+
+    const fine = await post(client, [
+      { name: "a", data: "1" },
+      { name: "b", data: "2" },
+    ]);
+    assert.equal(fine.text, "2");
+    const cases: Array<[typeof client, Parameters<typeof multipartBody>[1], RegExp]> = [
+      [client, ["a", "b", "c"].map((name) => ({ name, data: "1" })), /maxFields/],
+      [
+        client,
+        [
+          { name: "a", data: "1" },
+          { name: "f", filename: "f", data: "1" },
+          { name: "g", filename: "g", data: "1" },
+          { name: "h", filename: "h", data: "1" },
+        ],
+        /maxParts/,
+      ],
+      [client, [{ name: "a", data: "123456789" }], /maxFieldBytes/],
+      [client, [{ name: "a".repeat(100), data: "1" }], /maxPartHeaderBytes/],
+      [totalClient, [{ name: "a", data: "x".repeat(200) }], /maxTotalBytes/],
+    ];
+    for (const [target, parts, limit] of cases) {
+      const response = await post(target, parts);
+      assert.equal(response.status, 413, String(limit));
+      assert.match(response.text, /^413 Content Too Large: /, String(limit));
+      assert.match(response.text, limit);
+    }
+  });
+
+  check("malformed multipart is a 400 with a clear message", async (serve) => {
+    const app = newApp();
+    app.post("/form", async (request) => Object.keys((await request.form()).fields).length);
+    const client = await serve(app);
+    const head = `--${BOUNDARY}\r\n`;
+    const cases: Array<[string, RegExp]> = [
+      [
+        `${head}Content-Disposition: form-data; name="a"\r\n\r\nv\r\n`,
+        /ended before its closing boundary/,
+      ],
+      [`${head}X-Other: 1\r\n\r\nv\r\n--${BOUNDARY}--\r\n`, /no Content-Disposition/],
+      [`${head}Content-Disposition: form-data\r\n\r\nv\r\n--${BOUNDARY}--\r\n`, /no name/],
+      ["not multipart at all", /Multipart/i],
+    ];
+    for (const [body, message] of cases) {
+      const response = await client.request("POST", "/form", { headers: MULTIPART, body });
+      assert.equal(response.status, 400, body);
+      assert.match(response.text, /^400 Bad Request: /);
+      assert.match(response.text, message, body);
+    }
+  });
+
+  check("broken Content-Type parameters are 400, other types 415", async (serve) => {
+    const app = newApp();
+    app.post("/form", async (request) => Object.keys((await request.form()).fields).length);
+    app.post("/json", async (request) => JSON.stringify(await request.json()));
+    app.post("/stream", async (request) => {
+      for await (const part of request.multipart()) await part.skip();
+      return "ok";
+    });
+    const client = await serve(app);
+    const post = (url: string, type: string) =>
+      client.request("POST", url, { headers: { "content-type": type, ...TEXT }, body: "x" });
+    const cases: Array<[string, string, number, RegExp]> = [
+      ["/form", "multipart/form-data", 400, /no boundary parameter/],
+      ["/form", "multipart/form-data; boundary=", 400, /Malformed Content-Type header/],
+      ["/form", 'multipart/form-data; boundary="abc', 400, /Malformed Content-Type header/],
+      ["/form", "multipart/form-data; boundary=a; boundary=b", 400, /Malformed Content-Type/],
+      [
+        "/form",
+        `multipart/form-data; boundary=${"b".repeat(71)}`,
+        400,
+        /Invalid multipart boundary/,
+      ],
+      ["/stream", "multipart/form-data; boundary=", 400, /Malformed Content-Type header/],
+      ["/json", "application/json; charset=", 400, /Malformed Content-Type header/],
+      ["/form", "application/x-www-form-urlencoded; charset", 400, /Malformed Content-Type/],
+      ["/form", "text/plain; charset=", 415, /Expected a form body/],
+      ["/form", "application/json", 415, /Expected a form body/],
+      ["/stream", "application/x-www-form-urlencoded", 415, /Expected a multipart/],
+      ["/json", "text/json", 415, /Expected a JSON body/],
+      ["/json", "garbage", 415, /Expected a JSON body/],
+    ];
+    for (const [url, type, status, message] of cases) {
+      const response = await post(url, type);
+      assert.equal(response.status, status, `${url} ${type}`);
+      assert.match(response.text, message, `${url} ${type}`);
+    }
+  });
 });

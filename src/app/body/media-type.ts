@@ -137,3 +137,17 @@ export function parseMediaType(header: string | undefined): MediaType | undefine
   const subtype = header.slice(typeEnd + 1, subtypeEnd).toLowerCase();
   return { type, subtype, essence: `${type}/${subtype}`, params };
 }
+
+/**
+ * Just the `type/subtype` of a Content-Type value, lowercased, even when its parameters are
+ * malformed: tells "a JSON body with a broken charset" (400) from "not JSON at all" (415).
+ */
+export function mediaTypeEssence(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const start = skipOws(header, 0);
+  const typeEnd = scanToken(header, start);
+  if (typeEnd === start || header.charCodeAt(typeEnd) !== 0x2f) return undefined;
+  const subtypeEnd = scanToken(header, typeEnd + 1);
+  if (subtypeEnd === typeEnd + 1) return undefined;
+  return header.slice(start, subtypeEnd).toLowerCase();
+}
