@@ -32,10 +32,22 @@ interface SessionContext {
   readonly eager: boolean;
 }
 
-/** Which server's sessions a request belongs to; set by the before hook, costs one map entry. */
-const contexts = new WeakMap<Request, SessionContext>();
-/** Sessions opened for a request; `null` when the revocation check failed (nothing to commit). */
-const opened = new WeakMap<Request, Session<SessionData> | null>();
+// Per-request state lives in symbol-keyed slots on the request rather than in WeakMaps: the
+// before hook runs for every request, and a WeakMap insertion per request (plus the ephemeron
+// work it leaves for the garbage collector) cost more than the rest of a plain request's routing.
+const kContext = Symbol("slow-serv.session-context");
+const kOpened = Symbol("slow-serv.session-opened");
+
+interface SessionSlots {
+  /** Which server's sessions the request belongs to; set by the before hook. */
+  [kContext]?: SessionContext;
+  /** The opened session; `null` when the revocation check failed (nothing to commit). */
+  [kOpened]?: Session<SessionData> | null;
+}
+
+function slots(request: Request): SessionSlots {
+  return request as Request & SessionSlots;
+}
 /** Servers with sessions installed, so the CSRF plugin can insist on them at start-up. */
 const serversWithSessions = new WeakSet<Server>();
 
@@ -48,9 +60,10 @@ export function hasSessions(server: Server): boolean {
  * crypto, sets no cookie and keeps the response cacheable.
  */
 export function requestSession(request: Request): Session<SessionData> {
-  const session = opened.get(request);
+  const slot = slots(request);
+  const session = slot[kOpened];
   if (session !== undefined && session !== null) return session;
-  const context = contexts.get(request);
+  const context = slot[kContext];
   if (context === undefined) throw new Error(SESSIONS_OFF);
   if (session === null) {
     throw new Error(
@@ -58,7 +71,7 @@ export function requestSession(request: Request): Session<SessionData> {
     );
   }
   const fresh = context.manager.loadSync(request.cookies, request.secure);
-  opened.set(request, fresh);
+  slot[kOpened] = fresh;
   return fresh;
 }
 
@@ -72,15 +85,16 @@ export function sessionPlugin(options: SessionOptions): ServerPlugin {
   const context: SessionContext = { manager, eager: manager.config.isRevoked !== undefined };
 
   function load(request: Request): void | Promise<void> {
-    contexts.set(request, context);
+    const slot = slots(request);
+    slot[kContext] = context;
     if (!context.eager || request.headers.get("cookie") === undefined) return;
     return manager.load(request.cookies, request.secure).then(
       (session) => {
-        opened.set(request, session);
+        slot[kOpened] = session;
       },
       (error: unknown) => {
         // Fail closed, but keep the cookie: a denylist outage must not sign everyone out.
-        opened.set(request, null);
+        slot[kOpened] = null;
         throw new HttpError(503, "Session revocation check failed; the session was not used", {
           cause: error,
         });
@@ -89,7 +103,7 @@ export function sessionPlugin(options: SessionOptions): ServerPlugin {
   }
 
   function commit(request: Request, response: Response): void {
-    const session = opened.get(request);
+    const session = slots(request)[kOpened];
     if (session === undefined) return;
     if (session === null) {
       markPrivate(response);
