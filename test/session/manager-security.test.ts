@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { InvalidSessionReason, SessionOptions } from "../../src/session/config.js";
+import { maskCsrfSecret } from "../../src/session/csrf.js";
 import { Keyring } from "../../src/session/keys.js";
 import { SessionManager } from "../../src/session/manager.js";
+import { encodePayload } from "../../src/session/payload.js";
 import { seal } from "../../src/session/seal.js";
 import {
   CookieJar,
@@ -44,6 +46,48 @@ async function opens(m: SessionManager<Data>, cookies: Record<string, string>): 
   const session = await m.load(cookies, true);
   return !session.isNew && session.count === 41;
 }
+
+// A whole session cookie, frozen: the envelope (seal.test.ts) *and* the payload schema inside it.
+// Renaming a payload field or changing its encoding would sign every user out on deployment;
+// if this test fails, bump PAYLOAD_VERSION and keep reading v1 instead of editing the vector.
+const FROZEN_PAYLOAD =
+  '{"v":1,"sid":"c2Vzc2lvbi1pZC1mcm96ZW","iat":1704067200000,"lat":1704067200000,' +
+  '"exp":1704153600000,"csrf":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc",' +
+  '"data":{"user":"ada","count":3},"flash":{"notice":"hi"}}';
+const FROZEN_COOKIE =
+  "AQ5cQ_T__v38-_r5-Pf29fTz8vHw7-7t7Ovq6egAYPWrhdX2QO0zWXV-KWgacla-Kbje52lwyhjIC8MSfdzvYQxwLjs3" +
+  "Wj-G7VjF7I9ROycJO01jihtKSb4aE5PY-02rMRjuSQWwY9oa4gto8jlXBSHSeiNEBm_uksZEjbNTszRLwlAcLguGuj8X" +
+  "5oGSrakfs14cow3dsjlwoPDk0ZJ2r8vYscpEAlyRVioU22WJWnjT10b3b1gZnlMBYD6Kiii8eegl92IOAx7MC8QDFTBi" +
+  "x7Fxy99l1hGw-BLt84b9DBV2f5q0n_RCvCBBQ_3yZZMOnLOJVq2-j4nd5kNZ";
+
+describe("sessions: frozen known-answer cookie", () => {
+  const nonce = Buffer.from(Array.from({ length: 24 }, (_, i) => 255 - i));
+
+  it("the documented payload seals to the frozen cookie", () => {
+    const payload = JSON.parse(FROZEN_PAYLOAD);
+    assert.equal(encodePayload(payload).toString(), FROZEN_PAYLOAD, "payload encoding");
+    const token = seal(new Keyring([KEY_A]), "session", encodePayload(payload), () =>
+      Buffer.from(nonce),
+    );
+    assert.equal(token, FROZEN_COOKIE);
+  });
+
+  it("today's manager opens the frozen cookie: id, data, flash and CSRF secret", async () => {
+    const clock = new FakeClock(T0 + HOUR);
+    const m = new SessionManager<{ user: string; count: number }>({ keys: [KEY_A], clock });
+    const session = await m.load({ [NAME]: FROZEN_COOKIE }, true);
+    assert.equal(session.isNew, false);
+    assert.equal(session.sessionId, "c2Vzc2lvbi1pZC1mcm96ZW");
+    assert.deepEqual({ ...session }, { user: "ada", count: 3 });
+    assert.equal(session.consumeFlash("notice"), "hi");
+    assert.ok(session.verifyCsrfToken(maskCsrfSecret(Buffer.alloc(32, 7))));
+    // Its sealed expiry (iat + 1 day) still holds under the default 24 h idle timeout.
+    clock.time = T0 + DAY - 1;
+    assert.equal((await m.load({ [NAME]: FROZEN_COOKIE }, true)).isNew, false);
+    clock.time = T0 + DAY;
+    assert.equal((await m.load({ [NAME]: FROZEN_COOKIE }, true)).isNew, true);
+  });
+});
 
 describe("sessions: key rotation", () => {
   it("re-seals a fallback-key session with the new primary, keeping id and timestamps", async () => {
