@@ -1,5 +1,6 @@
 import { HttpError } from "../wire/http-error.js";
 import { statusText } from "../wire/status.js";
+import { appendVary } from "./compress.js";
 import { preferredMediaType } from "./negotiate.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
@@ -21,7 +22,8 @@ const BODY_HEADERS = [
 /**
  * The default error response, in the format the client prefers (HTML, JSON or text). 4xx messages
  * are shown as written; 5xx show only the reason phrase unless `development` is on, which adds the
- * stack. Headers set earlier (cookies, request id) are kept; body headers are dropped.
+ * stack. Headers set earlier (cookies, request id) are kept; body headers are dropped. The
+ * response varies by Accept.
  */
 export function renderErrorResponse(
   error: unknown,
@@ -47,6 +49,8 @@ export function renderErrorResponse(
   if (httpError !== undefined)
     for (const [name, value] of Object.entries(httpError.headers)) headers.set(name, value);
   if (httpError?.close) headers.set("connection", "close");
+  // The format follows Accept, so a shared cache must not give a JSON 404 to a browser.
+  appendVary(headers, "Accept");
   response.status = status;
   response.ended = true;
 

@@ -63,6 +63,22 @@ matrix("error handling", (check) => {
     assert.equal(fallback.headers.get("content-type"), "text/plain; charset=utf-8");
   });
 
+  check("error responses say Vary: Accept, merged with a Vary set earlier", async (serve) => {
+    const app = failingApp(false);
+    app.get("/varied", (_request, response) => {
+      response.headers.set("vary", "Origin");
+      throw new HttpError(409, "Conflict");
+    });
+    const client = await serve(app);
+    for (const url of ["/teapot", "/crash", "/missing"]) {
+      const response = await client.get(url, { headers: { accept: "application/json" } });
+      assert.equal(response.headers.get("vary"), "Accept", url);
+    }
+    const varied = await client.get("/varied");
+    assert.equal(varied.status, 409);
+    assert.equal(varied.headers.get("vary"), "Origin, Accept");
+  });
+
   check("production never shows internal messages or stacks", async (serve) => {
     const client = await serve(failingApp(false));
     for (const url of ["/crash", "/async-crash", "/internal-http-error"]) {
