@@ -1,9 +1,21 @@
-import type { Server } from "../../src/index.js";
+import type { Request, Server } from "../../src/index.js";
 import { HttpError } from "../../src/index.js";
 import { noteInput } from "./schema.js";
 import { type DemoStore, newId } from "./store.js";
 
 const MAX_NOTES = 500;
+
+/**
+ * Bodies must be JSON. The route's `schema` would also validate an urlencoded or multipart form,
+ * and an HTML form on another site can send those without a CORS preflight, so refusing them is
+ * what lets this API go without CSRF tokens (see `app.ts`).
+ */
+function jsonBodiesOnly(request: Request): void {
+  if (request.method === "GET" || request.method === "HEAD" || request.method === "DELETE") return;
+  if (request.contentType !== "application/json") {
+    throw new HttpError(415, "Expected a JSON body (Content-Type: application/json)");
+  }
+}
 
 /**
  * A small JSON API. Errors (404, 400 with the validation issues, 405, 413, 415) are JSON too:
@@ -12,6 +24,7 @@ const MAX_NOTES = 500;
  */
 export function apiRoutes(app: Server, store: DemoStore): void {
   app.group("/api", (api) => {
+    api.before(jsonBodiesOnly);
     api.get("/notes", async () => ({ notes: await store.notes.all() }));
 
     api.get("/notes/:id", async (request) => {

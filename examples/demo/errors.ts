@@ -37,6 +37,10 @@ const PAGES: Readonly<Record<number, { title: string; hint: SafeHtml }>> = {
     title: "Unsupported content",
     hint: html`The request body was not in a format this address accepts.`,
   },
+  416: {
+    title: "Range not satisfiable",
+    hint: html`The requested part of the file is beyond its end. <a href="/files">Download the whole file</a> instead.`,
+  },
 };
 
 function statusOf(error: unknown): number {

@@ -23,11 +23,17 @@ async function start(env: NodeJS.ProcessEnv): Promise<void> {
   console.log(`slow-serv demo listening on ${address.url}`);
 }
 
+/** Mistakes in the set-up (bad key, port taken): the message says what to do, a stack would not. */
+function isSetupError(error: unknown): error is Error {
+  if (error instanceof ConfigError || error instanceof SessionConfigError) return true;
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return error instanceof Error && (code === "EADDRINUSE" || code === "EACCES");
+}
+
 try {
   await start(process.env);
 } catch (error) {
-  // A configuration mistake deserves its fix-it message, not a stack trace.
-  if (!(error instanceof ConfigError || error instanceof SessionConfigError)) throw error;
+  if (!isSetupError(error)) throw error;
   console.error(`Cannot start the demo: ${error.message}`);
   process.exitCode = 1;
 }

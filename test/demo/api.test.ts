@@ -100,7 +100,26 @@ describe("demo: notes JSON API", () => {
       { method: "POST", headers: { "content-type": "application/json" }, body: "{" },
       400,
     ],
-    ["a form body", { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }, 415],
+    ["a text body", { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }, 415],
+    // A cross-site HTML form can send these without a preflight: the API must not accept them.
+    [
+      "an urlencoded form body",
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "title=From+a+form",
+      },
+      415,
+    ],
+    [
+      "a multipart form body",
+      {
+        method: "POST",
+        headers: { "content-type": "multipart/form-data; boundary=b" },
+        body: '--b\r\ncontent-disposition: form-data; name="title"\r\n\r\nFrom a form\r\n--b--\r\n',
+      },
+      415,
+    ],
     [
       "an oversized body",
       {

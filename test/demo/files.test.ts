@@ -69,7 +69,11 @@ describe("demo: file uploads and downloads", () => {
       headers: { range: `bytes=${bytes.length + 5}-` },
     });
     assert.equal(unsatisfiable.status, 416);
-    await unsatisfiable.arrayBuffer();
+    assert.equal(unsatisfiable.headers.get("content-range"), `bytes */${bytes.length}`);
+    assert.match(unsatisfiable.headers.get("content-type") ?? "", /^text\/html/);
+    const rangePage = await unsatisfiable.text();
+    assert.ok(rangePage.includes("<h1>Range not satisfiable</h1>"), "its own error page");
+    assert.ok(rangePage.includes('class="site-header"'));
 
     const etag = download.headers.get("etag");
     assert.ok(etag);

@@ -81,6 +81,26 @@ describe("demo: guestbook form", () => {
     });
   }
 
+  it("answers a malformed form body with a 400 page, not a stack trace", async () => {
+    const client = demo.client();
+    const token = await client.csrfFrom("/guestbook");
+    const before = await readFile(join(demo.dataDir, "guestbook.json"), "utf8").catch(() => "");
+    const response = await client.fetch("/guestbook", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `_csrf=${token}&name=%ZZ&message=%`,
+    });
+    assert.equal(response.status, 400);
+    assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+    const html = await response.text();
+    assert.ok(html.includes("That didn&#39;t look right"), html.slice(0, 300));
+    assert.ok(html.includes("Malformed percent-encoding"));
+    assert.ok(html.includes('class="site-header"'), "in the site layout");
+    assert.ok(!/\bat .*\.js:\d+/.test(html), "no stack trace");
+    const after = await readFile(join(demo.dataDir, "guestbook.json"), "utf8").catch(() => "");
+    assert.equal(after, before, "nothing stored");
+  });
+
   it("answers a body over the route's limit with a 413 page", async () => {
     const client = demo.client();
     const token = await client.csrfFrom("/guestbook");

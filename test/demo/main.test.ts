@@ -79,6 +79,23 @@ describe("demo: main.js", () => {
     assert.doesNotMatch(main.output(), /\n\s+at /, "a message, not a stack trace");
   });
 
+  it("explains a port already in use instead of printing a stack trace", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = blocker.address() as { port: number };
+      const main = startMain({ SESSION_KEY: generateKey(), PORT: String(port), DATA_DIR: dataDir });
+      const [code] = await once(main.child, "exit");
+      assert.notEqual(code, 0);
+      assert.match(main.output(), new RegExp(`Cannot start the demo: Port ${port} .* in use`));
+      assert.match(main.output(), /choose another port/);
+      assert.doesNotMatch(main.output(), /\n\s+at /, "a message, not a stack trace");
+    } finally {
+      blocker.close();
+    }
+  });
+
   it("refuses a short SESSION_KEY at start-up", async () => {
     const main = startMain({ SESSION_KEY: "hunter2", PORT: "0", DATA_DIR: dataDir });
     const [code] = await once(main.child, "exit");
