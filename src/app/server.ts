@@ -486,6 +486,12 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     ) {
       throw new ConfigError("'tls' needs both 'key' and 'cert' (PEM strings or Buffers)");
     }
+    const backlog = options.backlog;
+    if (backlog !== undefined && (!Number.isInteger(backlog) || backlog < 1)) {
+      throw new ConfigError(
+        `'backlog' must be a whole number ≥ 1 (the kernel caps it at net.core.somaxconn), got ${String(backlog)}`,
+      );
+    }
     return this.engine.listen({ ...options, port });
   }
 

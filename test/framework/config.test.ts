@@ -97,6 +97,11 @@ describe("configuration errors at start-up", () => {
       newApp().run({ port: 0, tls: { key: "k" } }),
       /'tls' needs both 'key' and 'cert'/,
     );
+    await assert.rejects(newApp().run({ port: 0, backlog: 0 }), /'backlog' must be a whole number/);
+    await assert.rejects(
+      newApp().run({ port: 0, backlog: 1.5 }),
+      /'backlog' must be a whole number/,
+    );
   });
 });
 
