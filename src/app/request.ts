@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { requestSession, type SessionData } from "../session/plugin.js";
 import type { Session } from "../session/session.js";
 import type { RequestBody } from "../wire/body.js";
@@ -157,7 +158,10 @@ export class Request<
       this.#checkParams((essence) => JSON_TYPE.test(essence));
       throw new HttpError(415, "Expected a JSON body (Content-Type: application/json)");
     }
-    const text = await this.text();
+    const bytes = await this.bytes();
+    // RFC 8259 §8.1: JSON between systems is UTF-8; decoding bad bytes to U+FFFD would hide it.
+    if (!isUtf8(bytes)) throw new HttpError(400, "Malformed JSON body: not valid UTF-8");
+    const text = bytes.toString("utf8");
     try {
       return JSON.parse(text) as T;
     } catch (error) {

@@ -52,6 +52,13 @@ matrix("request bodies", (check) => {
     assert.equal(malformed.status, 400);
     const { message } = malformed.json<{ message: string }>();
     assert.match(message, /^Malformed JSON body: .+/);
+
+    const latin1 = await client.request("POST", "/json", {
+      headers: { "content-type": "application/json", ...TEXT },
+      body: Buffer.from('{"name":"caf\xe9"}', "latin1"),
+    });
+    assert.equal(latin1.status, 400);
+    assert.equal(latin1.text, "400 Bad Request: Malformed JSON body: not valid UTF-8\n");
   });
 
   check("bodies over limits.maxBodyBytes or a route's bodyLimit are 413", async (serve) => {
