@@ -82,7 +82,7 @@ export function homePage(request: Request, response: Response): void {
       <dt>Your address</dt><dd><code>${request.ip}</code></dd>
       <dt>User agent</dt><dd>${request.headers.get("user-agent") ?? "(none)"}</dd>
     </dl>
-    <p class="muted">Every response carries <code>Server-Timing</code> and <code>X-Response-Time</code>
+    <p class="muted">Responses carry <code>Server-Timing</code> and <code>X-Response-Time</code>
       headers from an after hook. Broken links get a <a href="/no-such-page">friendly 404</a>,
       wrong methods a <a href="/signout">405</a>.</p>
   </div>
