@@ -2,7 +2,7 @@ import { ConfigError } from "../wire/options.js";
 import type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./pipeline.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
-import type { RouteParams } from "./route-params.js";
+import { RouteError, type RouteParams } from "./route-params.js";
 import { checkSchemas, type RouteSchemas, type Validated } from "./validation.js";
 
 export type Handler<
@@ -89,6 +89,13 @@ export class RouteGroup {
     options: RouteOptions<Schemas> = {},
   ): this {
     this.#sink.assertOpen("routes");
+    if (this.prefix !== "" && (typeof path !== "string" || !path.startsWith("/"))) {
+      // Checked before the prefix is added: "/api" + "users" would silently become "/apiusers".
+      throw new RouteError(
+        `Route pattern ${JSON.stringify(path)} in group "${this.prefix}" must start with "/": ` +
+          `write "/${String(path)}" (it is added to the prefix).`,
+      );
+    }
     if (typeof handler !== "function") {
       throw new ConfigError(
         `The handler for '${path}' must be a function (request, response) => …`,
@@ -114,6 +121,7 @@ export class RouteGroup {
         }
         return method.toUpperCase();
       });
+      methods = [...new Set(methods)];
     }
     const pattern = this.prefix === "" ? path : path === "/" ? this.prefix : this.prefix + path;
     this.#sink.addRoute({

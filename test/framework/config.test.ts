@@ -55,6 +55,11 @@ const ROUTE_MISTAKES: Array<[string, (app: Server) => unknown, RegExp]> = [
   ["a negative bodyLimit", (app) => app.post("/a", noop, { bodyLimit: -5 }), /bytes ≥ 0/],
   ["a group prefix without /", (app) => app.group("api", noop), /must start with "\/"/],
   [
+    "a route in a group without /",
+    (app) => app.group("/api", (api) => api.get("users", noop)),
+    /Route pattern "users" in group "\/api" must start with "\/": write "\/users"/,
+  ],
+  [
     "an unknown schema part",
     (app) => app.post("/a", noop, { schema: { headers: {} } as never }),
     /Unknown schema part 'headers' in '\/a': use params, query or body/,
@@ -91,6 +96,10 @@ describe("configuration errors at start-up", () => {
       );
     });
   }
+  test("methods are upper-cased once each", () => {
+    const app = newApp().route("/x", noop, { methods: ["get", "GET", "post"] });
+    assert.deepEqual(app.routes(), [{ pattern: "/x", methods: ["GET", "POST"] }]);
+  });
   test("run() rejects a bad port before binding anything", async () => {
     await assert.rejects(newApp().run({ port: 70_000 }), /'port' must be an integer from 0/);
     await assert.rejects(
