@@ -6,7 +6,15 @@ import { fileURLToPath } from "node:url";
 import { type PinnedChild, spawnPinned } from "./children.js";
 import { waitForPort } from "./verify.js";
 
-export const PEER_NAMES = ["slow-serv", "node-http", "fastify", "hono", "express", "bun"] as const;
+export const PEER_NAMES = [
+  "slow-serv",
+  "node-http",
+  "fastify",
+  "hono",
+  "express",
+  "bun",
+  "bare-net",
+] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 export const BASELINE_PEER: PeerName = "node-http";
 

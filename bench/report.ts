@@ -180,6 +180,9 @@ export function renderHeader(meta: RunMeta): string {
     "- Ratios are to node:http measured in the same round (median over rounds); " +
       `rounds whose req/s spread exceeds ${NOISE_THRESHOLD * 100}% are flagged noisy.`,
     "- CPU µs/req is the server's utime+stime (/proc/PID/stat) per request: noise moves it less than req/s.",
+    "- bare-net is a reference, not a competitor: a node:net server that only finds where each " +
+      "request ends and writes prebuilt answers (bench/peers/bare-net.ts). It marks the ceiling " +
+      "node:net leaves for any HTTP server.",
     ...busy,
   ].join("\n");
 }

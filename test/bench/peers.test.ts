@@ -6,7 +6,7 @@ import { VerificationError, verifyPeer } from "../../bench/measure-load.js";
 import { type PeerName, readPeerMemory, startPeer, unavailableReason } from "../../bench/peers.js";
 import { SCENARIOS } from "../../bench/scenarios.js";
 
-const candidates: PeerName[] = ["node-http", "fastify", "hono", "express", "slow-serv"];
+const candidates: PeerName[] = ["node-http", "fastify", "hono", "express", "slow-serv", "bare-net"];
 
 for (const name of candidates) {
   const reason = unavailableReason(name);
