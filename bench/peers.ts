@@ -31,9 +31,21 @@ function onPath(command: string): boolean {
   }
 }
 
+/**
+ * Bun from PATH, or from the npm package installed without saving it (`npm install --no-save
+ * bun`): it is an optional reference, too large to make every `npm ci` download it.
+ */
+function bunCommand(): string | undefined {
+  if (onPath("bun")) return "bun";
+  const local = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
+  return existsSync(local) ? local : undefined;
+}
+
 /** Why a peer cannot run here, or undefined if it can. */
 export function unavailableReason(name: PeerName): string | undefined {
-  if (name === "bun" && !onPath("bun")) return "bun is not on PATH";
+  if (name === "bun" && bunCommand() === undefined) {
+    return "bun is not installed (npm install --no-save bun, or put bun on PATH)";
+  }
   if (
     name === "slow-serv" &&
     !existsSync(fileURLToPath(new URL("../src/index.js", import.meta.url)))
@@ -75,7 +87,7 @@ export interface RunningPeer {
 
 export async function startPeer(name: PeerName, core: number | undefined): Promise<RunningPeer> {
   const port = await freePort();
-  const runtime = name === "bun" ? ["bun"] : ["node", "--expose-gc"];
+  const runtime = name === "bun" ? [bunCommand() ?? "bun"] : ["node", "--expose-gc"];
   const child = spawnPinned({
     core,
     argv: [...runtime, peerScript(name), "--port", String(port)],
