@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,4 +124,19 @@ export function textOf(html: string): string {
     .replace(/<[^>]*>/g, " ")
     .replace(/\s+/g, " ")
     .trim();
+}
+
+/**
+ * Asserts that `secret` cannot be read from a cookie value, neither as is nor base64url-decoded
+ * at any of the four alignments (a cookie that merely encoded the session would fail). The
+ * secret must be long: a short one like "Ada" turns up in random base64url by chance (it did,
+ * once in a few hundred runs).
+ */
+export function assertOpaque(value: string, secret: string): void {
+  if (secret.length < 8) throw new Error("assertOpaque needs a secret of 8 or more characters");
+  assert.ok(!value.includes(secret), `the cookie shows ${JSON.stringify(secret)}`);
+  for (let offset = 0; offset < 4; offset++) {
+    const decoded = Buffer.from(value.slice(offset), "base64url").toString("latin1");
+    assert.ok(!decoded.includes(secret), `the cookie encodes ${JSON.stringify(secret)} readably`);
+  }
 }
