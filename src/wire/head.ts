@@ -245,7 +245,13 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
 
 function checkTargetForm(method: string, target: string): HttpError | undefined {
   if (method === "CONNECT") {
-    return AUTHORITY.test(target) ? undefined : bad("CONNECT needs an authority-form target");
+    if (!AUTHORITY.test(target)) return bad("CONNECT needs an authority-form target");
+    // A 2xx to CONNECT turns the connection into a tunnel (RFC 9110 §9.3.6), which slow-serv does
+    // not implement: refuse it before any handler runs, and close, so bytes sent after it are
+    // never taken as tunnel data or as another request.
+    return new HttpError(501, "CONNECT is not supported: this server does not tunnel", {
+      close: true,
+    });
   }
   const first = target.charCodeAt(0);
   if (first === 0x2f) return undefined;

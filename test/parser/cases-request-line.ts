@@ -30,8 +30,25 @@ export const REQUEST_LINE_CASES: ParserCase[] = [
   accepted("origin-form keeps its exact bytes", "GET", "//double//slashes/../x"),
   accepted("absolute-form", "GET", "http://example.com/x?y=1"),
   accepted("absolute-form with https and uppercase scheme", "GET", "HTTPS://Example.com:8443"),
-  accepted("authority-form with CONNECT", "CONNECT", "example.com:443"),
-  accepted("authority-form with an IPv6 literal", "CONNECT", "[::1]:8080"),
+  // A well-formed CONNECT is a 501 (slow-serv does not tunnel), and nothing after it is parsed.
+  rejected("authority-form with CONNECT", "CONNECT example.com:443 HTTP/1.1", 501),
+  rejected("authority-form with an IPv6 literal", "CONNECT [::1]:8080 HTTP/1.1", 501),
+  rejected("CONNECT in HTTP/1.0", "CONNECT example.com:443 HTTP/1.0", 501),
+  {
+    name: "bytes after a CONNECT are neither tunnel data nor a request",
+    input: `${line("CONNECT example.com:443 HTTP/1.1")}\x16\x03\x01${get()}`,
+    expect: [error(501)],
+  },
+  {
+    name: "a CONNECT with a body is refused before its body",
+    input: request(["CONNECT example.com:443 HTTP/1.1", HOST, "Content-Length: 3"], `abc${get()}`),
+    expect: [error(501)],
+  },
+  {
+    name: "requests before a CONNECT are delivered, then it is refused",
+    input: `${get()}${line("CONNECT example.com:443 HTTP/1.1")}`,
+    expect: [...SIMPLE_GET, error(501)],
+  },
   accepted("asterisk-form with OPTIONS", "OPTIONS", "*"),
   rejected("CONNECT with origin-form", "CONNECT / HTTP/1.1"),
   rejected("CONNECT without a port", "CONNECT example.com HTTP/1.1"),
