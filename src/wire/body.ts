@@ -24,7 +24,8 @@ enum BodyState {
  */
 export class RequestBody implements AsyncIterable<Buffer> {
   readonly #host: BodyHost;
-  readonly #declaredLength: number;
+  /** The size the framing committed to: Content-Length, or the chunk sizes announced so far. */
+  #declaredLength: number;
   readonly #highWaterMark: number;
   #limit: number;
   #chunks: Buffer[] = [];
@@ -86,6 +87,22 @@ export class RequestBody implements AsyncIterable<Buffer> {
       this.#host.pauseBody();
     }
     this.#notify();
+  }
+
+  /**
+   * A chunk-size line announced `bytes` more, so the body is at least `received + bytes` long.
+   * Past the limit this is a 413 at once if reading has started (the error is returned so the
+   * framing stops there), else when reading starts, as for a Content-Length over the limit: never
+   * after waiting for data that cannot fit.
+   */
+  announce(bytes: number): HttpError | undefined {
+    if (this.#state !== BodyState.Receiving) return undefined;
+    const total = this.#received + bytes;
+    if (total > this.#declaredLength) this.#declaredLength = total;
+    if (!this.#started || total <= this.#limit) return undefined;
+    const error = tooLarge(this.#limit);
+    this.#fail(error);
+    return error;
   }
 
   end(trailers: readonly string[]): void {

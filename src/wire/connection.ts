@@ -257,6 +257,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     if (this.#lastRequest) this.#parser.stop();
   }
 
+  /** A chunk size that takes the body past its limit is a 413 now, not after its data arrives. */
+  onChunkSize(size: number): HttpError | undefined {
+    return this.#receivingBody?.announce(size);
+  }
+
   onError(error: HttpError): void {
     const body = this.#receivingBody;
     if (body !== undefined) {

@@ -42,6 +42,12 @@ export interface ParserSink {
   onComplete(trailers: readonly string[]): void;
   /** The input is not a valid request; the parser ignores every later byte. */
   onError(error: HttpError): void;
+  /**
+   * A chunk-size line announced `size` (> 0) more body bytes, before any of them arrive. Returning
+   * an HttpError refuses the chunk (e.g. 413: the body would pass its limit): the parser fails
+   * with it, as with broken framing.
+   */
+  onChunkSize?(size: number): HttpError | undefined;
 }
 
 enum State {
@@ -332,7 +338,9 @@ export class RequestParser {
         if (this.#remaining === 0) {
           this.#state = State.Trailers;
         } else {
-          this.#state = State.ChunkData;
+          const refusal = this.#sink.onChunkSize?.(this.#remaining);
+          if (refusal !== undefined) return this.#fail(refusal.status, refusal.message);
+          if (this.#state === State.ChunkSizeLf) this.#state = State.ChunkData;
         }
         return position + 1;
       case State.ChunkDataCr:

@@ -156,5 +156,72 @@ export const CHUNKED_CASES: ParserCase[] = [
     name: "chunked request followed by a pipelined request",
     input: chunkedPost(`2\r\nhi\r\n0\r\n\r\n${get()}`),
     expect: [CHUNKED_HEAD, body("hi"), complete(), ...SIMPLE_GET],
+  }, // The sink sees each chunk size before its data and may refuse it (the engine's 413 when the
+  // body would pass its limit): the request fails at the size line, without waiting for data.
+  {
+    name: "a chunk size past the body limit fails before any of its data",
+    input: chunkedPost("FFFFFFFFFFFF\r\nabc"),
+    bodyLimit: 1000,
+    expect: [CHUNKED_HEAD, error(413)],
+  },
+  {
+    name: "without a body limit a huge chunk size waits for its data",
+    input: chunkedPost("FFFFFFFFFFFF\r\nabc"),
+    expect: [CHUNKED_HEAD, body("abc")],
+  },
+  {
+    name: "a chunk size one past the body limit",
+    input: chunkedPost("B\r\nhello world\r\n0\r\n\r\n"),
+    bodyLimit: 10,
+    expect: [CHUNKED_HEAD, error(413)],
+  },
+  {
+    name: "chunks adding up to exactly the body limit",
+    input: chunkedPost("6\r\nabcdef\r\n4\r\nghij\r\n0\r\n\r\n"),
+    bodyLimit: 10,
+    expect: [CHUNKED_HEAD, body("abcdefghij"), complete()],
+  },
+  {
+    name: "earlier chunks count toward the body limit",
+    input: chunkedPost("6\r\nabcdef\r\n5\r\nghijk\r\n0\r\n\r\n"),
+    bodyLimit: 10,
+    expect: [CHUNKED_HEAD, body("abcdef"), error(413)],
+  },
+  {
+    name: "the last chunk and trailers are never over the body limit",
+    input: chunkedPost("0\r\nA: 1\r\n\r\n"),
+    bodyLimit: 0,
+    expect: [CHUNKED_HEAD, complete(["A", "1"])],
+  },
+  {
+    name: "a chunk size past the body limit is refused after its extension is checked",
+    input: chunkedPost("FFFFFFFFFFFF;a=b\r\nabc"),
+    bodyLimit: 1000,
+    expect: [CHUNKED_HEAD, error(413)],
+  },
+  {
+    name: "a malformed size line is a 400 even past the body limit",
+    input: chunkedPost("FFFFFFFFFFFF;=\r\nabc"),
+    bodyLimit: 1000,
+    expect: [CHUNKED_HEAD, error(400)],
+  },
+  {
+    name: "nothing after a chunk refused for the body limit is parsed",
+    input: chunkedPost(`FFFFFFFFFFFF\r\n${get()}`),
+    bodyLimit: 1000,
+    expect: [CHUNKED_HEAD, error(413)],
+  },
+  {
+    name: "the body limit applies to each pipelined request on its own",
+    input: chunkedPost(`8\r\n12345678\r\n0\r\n\r\n${chunkedPost("8\r\nabcdefgh\r\n0\r\n\r\n")}`),
+    bodyLimit: 10,
+    expect: [
+      CHUNKED_HEAD,
+      body("12345678"),
+      complete(),
+      CHUNKED_HEAD,
+      body("abcdefgh"),
+      complete(),
+    ],
   },
 ];

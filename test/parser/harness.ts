@@ -36,6 +36,11 @@ export interface ParserCase {
   /** A string is taken as latin1: each char is one byte. */
   input: string | Buffer;
   limits?: Partial<ParserLimits>;
+  /**
+   * The sink refuses (413) a chunk that would take the body past this many bytes, as the engine
+   * does for a handler that is reading. Without it the sink accepts any chunk size.
+   */
+  bodyLimit?: number;
   expect: ParserEvent[];
 }
 
@@ -105,15 +110,25 @@ export class Recorder implements ParserSink {
   readonly events: ParserEvent[] = [];
   /** Body bytes exactly as received, for checks that must not go through latin1 strings. */
   readonly bodies: Buffer[][] = [];
+  /** Every onChunkSize call, as [size, body bytes received before it]. */
+  readonly chunkSizes: Array<[number, number]> = [];
+  readonly bodyLimit: number;
+  #received = 0;
+
+  constructor(bodyLimit = Number.POSITIVE_INFINITY) {
+    this.bodyLimit = bodyLimit;
+  }
 
   onHead(parsed: RequestHead): void {
     // Snapshot now: the head may keep views into buffers the caller reuses after execute().
     this.events.push({ head: snapshot(parsed) });
     this.bodies.push([]);
+    this.#received = 0;
   }
 
   onBody(bytes: Buffer): void {
     assert.ok(bytes.length > 0, "onBody must not be called with an empty buffer");
+    this.#received += bytes.length;
     this.bodies[this.bodies.length - 1]!.push(Buffer.from(bytes));
     const last = this.events[this.events.length - 1];
     const text = bytes.toString("latin1");
@@ -123,6 +138,15 @@ export class Recorder implements ParserSink {
 
   onComplete(trailers: readonly string[]): void {
     this.events.push({ complete: [...trailers] });
+  }
+
+  onChunkSize(size: number): HttpError | undefined {
+    assert.ok(Number.isSafeInteger(size) && size > 0, `chunk size ${size}`);
+    this.chunkSizes.push([size, this.#received]);
+    if (this.#received + size <= this.bodyLimit) return undefined;
+    return new HttpError(413, `Request body larger than the limit of ${this.bodyLimit} bytes`, {
+      close: true,
+    });
   }
 
   onError(failure: HttpError): void {
@@ -139,8 +163,12 @@ export interface ParseRun {
 }
 
 /** Feeds `pieces` in order to a fresh parser. */
-export function parsePieces(pieces: readonly Buffer[], limits?: Partial<ParserLimits>): ParseRun {
-  const recorder = new Recorder();
+export function parsePieces(
+  pieces: readonly Buffer[],
+  limits?: Partial<ParserLimits>,
+  bodyLimit?: number,
+): ParseRun {
+  const recorder = new Recorder(bodyLimit);
   const parser = new RequestParser(recorder, { ...DEFAULT_PARSER_LIMITS, ...limits });
   for (const piece of pieces) parser.execute(piece);
   return { events: recorder.events, recorder, parser };
@@ -186,7 +214,7 @@ export function assertWellFormed(run: ParseRun): void {
       closing = !open.keepAlive;
       open = undefined;
     } else {
-      assert.ok([400, 414, 417, 431, 501, 505].includes(event.error), `status ${event.error}`);
+      assert.ok([400, 413, 414, 417, 431, 501, 505].includes(event.error), `status ${event.error}`);
       closing = true;
     }
   }

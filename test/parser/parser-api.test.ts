@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RequestHead } from "../../src/wire/head.js";
 import { DEFAULT_PARSER_LIMITS, type ParserSink, RequestParser } from "../../src/wire/parser.js";
-import { get, post, Recorder } from "./harness.js";
+import { get, parsePieces, post, Recorder, splits } from "./harness.js";
 
 /** The parser's own surface: state getters, stop(), defaults, and zero-copy bodies. */
 
@@ -113,6 +113,40 @@ describe("RequestParser state", () => {
     assert.deepEqual(kept!.headers.raw, ["Host", "a", "Transfer-Encoding", "chunked"]);
     assert.equal(kept!.headers.get("x-t"), undefined);
     assert.equal(kept!.headers.get("host"), "a");
+  });
+
+  it("announces each chunk size once, before its data, whatever the split", () => {
+    const content = `3\r\nabc\r\n1a;x=y\r\n${"z".repeat(26)}\r\n0\r\n\r\n`;
+    const input = Buffer.from(post(["Transfer-Encoding: chunked"], content), "latin1");
+    for (const { label, pieces } of splits(input)) {
+      // [size, body bytes delivered before the size]: the last chunk (0) is not announced.
+      assert.deepEqual(
+        parsePieces(pieces).recorder.chunkSizes,
+        [
+          [3, 0],
+          [26, 3],
+        ],
+        label,
+      );
+    }
+  });
+
+  it("stop() inside onChunkSize delivers none of the chunk", () => {
+    const events: string[] = [];
+    const parser = new RequestParser({
+      onHead: () => events.push("head"),
+      onBody: () => events.push("body"),
+      onComplete: () => events.push("complete"),
+      onError: () => events.push("error"),
+      onChunkSize: () => {
+        events.push("size");
+        parser.stop();
+        return undefined;
+      },
+    });
+    parser.execute(Buffer.from(post(["Transfer-Encoding: chunked"], `3\r\nabc\r\n0\r\n\r\n`)));
+    assert.deepEqual(events, ["head", "size"]);
+    assert.equal(parser.done, true);
   });
 
   it("has frozen, documented defaults", () => {

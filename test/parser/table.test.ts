@@ -17,7 +17,7 @@ describe("request parser table", () => {
     it(row.name, () => {
       const input = toBuffer(row.input);
       for (const { label, pieces } of splits(input)) {
-        const run = parsePieces(pieces, row.limits);
+        const run = parsePieces(pieces, row.limits, row.bodyLimit);
         assert.deepEqual(run.events, row.expect, `${row.name} (${label})`);
         assertWellFormed(run);
       }
