@@ -119,7 +119,14 @@ export class RouteGroup {
         if (typeof method !== "string" || !HTTP_METHOD.test(method)) {
           throw new ConfigError(`Invalid method ${JSON.stringify(method)} for '${path}'`);
         }
-        return method.toUpperCase();
+        const upper = method.toUpperCase();
+        if (upper === "CONNECT") {
+          throw new ConfigError(
+            `A CONNECT route for '${path}' would never run: slow-serv does not tunnel, and ` +
+              "answers every CONNECT with 501 itself. Remove CONNECT from 'methods'.",
+          );
+        }
+        return upper;
       });
       methods = [...new Set(methods)];
     }

@@ -51,6 +51,11 @@ const ROUTE_MISTAKES: Array<[string, (app: Server) => unknown, RegExp]> = [
     (app) => app.route("/a", noop, { methods: ["GE T"] }),
     /Invalid method "GE T"/,
   ],
+  [
+    "a CONNECT route (the engine answers CONNECT with 501)",
+    (app) => app.route("/a", noop, { methods: ["GET", "connect"] }),
+    /A CONNECT route for '\/a' would never run: .* Remove CONNECT from 'methods'/,
+  ],
   ["no handler", (app) => app.get("/a", "nope" as never), /must be a function \(request, resp/],
   ["a negative bodyLimit", (app) => app.post("/a", noop, { bodyLimit: -5 }), /bytes ≥ 0/],
   ["a group prefix without /", (app) => app.group("api", noop), /must start with "\/"/],
