@@ -55,11 +55,10 @@ export class WireRequest implements AsyncIterable<Buffer> {
 
   /**
    * The host (and port) the request is for: the authority of an absolute-form target, which
-   * RFC 9112 §3.2.2 says wins over `Host`, the target itself for CONNECT (authority-form), else
-   * the `Host` header; "" when neither is there.
+   * RFC 9112 §3.2.2 says wins over `Host`, else the `Host` header; "" when neither is there.
+   * (CONNECT, the one authority-form request, is answered by the engine and never gets here.)
    */
   get authority(): string {
-    if (this.method === "CONNECT") return this.url;
     return authorityOf(this.url) ?? this.headers.get("host") ?? "";
   }
 
