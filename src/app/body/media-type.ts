@@ -123,19 +123,25 @@ export function parseParams(
   return params;
 }
 
+/** Where the `type/subtype` that starts at `start` ends, or -1 when there is none. */
+function essenceEnd(header: string, start: number): number {
+  const typeEnd = scanToken(header, start);
+  if (typeEnd === start || header.charCodeAt(typeEnd) !== 0x2f) return -1;
+  const subtypeEnd = scanToken(header, typeEnd + 1);
+  return subtypeEnd === typeEnd + 1 ? -1 : subtypeEnd;
+}
+
 /** Parses a Content-Type style value. Never throws: anything malformed gives `undefined`. */
 export function parseMediaType(header: string | undefined): MediaType | undefined {
   if (header === undefined) return undefined;
   const start = skipOws(header, 0);
-  const typeEnd = scanToken(header, start);
-  if (typeEnd === start || header.charCodeAt(typeEnd) !== 0x2f) return undefined;
-  const subtypeEnd = scanToken(header, typeEnd + 1);
-  if (subtypeEnd === typeEnd + 1) return undefined;
-  const params = parseParams(header, subtypeEnd);
+  const end = essenceEnd(header, start);
+  if (end === -1) return undefined;
+  const params = parseParams(header, end);
   if (params === undefined) return undefined;
-  const type = header.slice(start, typeEnd).toLowerCase();
-  const subtype = header.slice(typeEnd + 1, subtypeEnd).toLowerCase();
-  return { type, subtype, essence: `${type}/${subtype}`, params };
+  const essence = header.slice(start, end).toLowerCase();
+  const slash = essence.indexOf("/");
+  return { type: essence.slice(0, slash), subtype: essence.slice(slash + 1), essence, params };
 }
 
 /**
@@ -145,9 +151,6 @@ export function parseMediaType(header: string | undefined): MediaType | undefine
 export function mediaTypeEssence(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const start = skipOws(header, 0);
-  const typeEnd = scanToken(header, start);
-  if (typeEnd === start || header.charCodeAt(typeEnd) !== 0x2f) return undefined;
-  const subtypeEnd = scanToken(header, typeEnd + 1);
-  if (subtypeEnd === typeEnd + 1) return undefined;
-  return header.slice(start, subtypeEnd).toLowerCase();
+  const end = essenceEnd(header, start);
+  return end === -1 ? undefined : header.slice(start, end).toLowerCase();
 }
