@@ -1,21 +1,16 @@
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { assertGrowthBelow, watchRss } from "../wire/rss.js";
 import { STREAM_SERVER_ENV } from "../wire/stream-server.js";
 
 /** A 1 GiB multipart upload streamed to disk through a real socket keeps the server's memory flat. */
 
 const FILE_BYTES = 1024 * 1024 * 1024;
 const BOUNDARY = "----slow-serv-upload-boundary";
-
-function rssBytes(pid: number): number {
-  const kilobytes = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  return Number(kilobytes) * 1024;
-}
 
 describe("multipart upload memory", { timeout: 60_000 }, () => {
   it("streams a 1 GiB file part to disk with bounded server memory", async () => {
@@ -46,11 +41,8 @@ describe("multipart upload memory", { timeout: 60_000 }, () => {
       );
       socket.write(head);
 
-      const baseline = rssBytes(pid);
-      let peak = baseline;
-      const sampler = setInterval(() => {
-        peak = Math.max(peak, rssBytes(pid));
-      }, 20);
+      const rss = watchRss(pid);
+      let growth: number;
       try {
         // Bytes that look like a boundary start but are not one keep the parser honest.
         const piece = Buffer.alloc(256 * 1024, 0x2d);
@@ -64,18 +56,14 @@ describe("multipart upload memory", { timeout: 60_000 }, () => {
         socket.write(tail);
         await closed;
       } finally {
-        clearInterval(sampler);
+        growth = rss.stop();
       }
       assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
       assert.equal(
         reply.slice(reply.indexOf("\r\n\r\n") + 4),
         JSON.stringify({ sizes: [FILE_BYTES] }),
       );
-      const growth = peak - baseline;
-      assert.ok(
-        growth < 100 * 1024 * 1024,
-        `server RSS grew by ${Math.round(growth / 2 ** 20)} MB`,
-      );
+      assertGrowthBelow(growth, 100 * 1024 * 1024);
     } finally {
       child.kill();
     }

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { RawClient } from "./client.js";
 import { deferred, withServer } from "./harness.js";
+import { assertGrowthBelow, watchRss } from "./rss.js";
 import { STREAM_CHUNK_BYTES, STREAM_SERVER_ENV } from "./stream-server.js";
 
 /** Flow control both ways: a slow reader slows its client, a slow client slows the producer. */
@@ -71,12 +71,6 @@ describe("request body backpressure", { timeout: 20_000 }, () => {
   });
 });
 
-function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kilobytes = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return Number(kilobytes) * 1024;
-}
-
 describe("response body backpressure", { timeout: 30_000 }, () => {
   it("streams 1 GiB to a client that reads slowly, then fast, in bounded server memory", async () => {
     const SIZE = 1024 ** 3;
@@ -109,11 +103,8 @@ describe("response body backpressure", { timeout: 30_000 }, () => {
       });
       const ended = once(socket, "end");
 
-      const baseline = rssBytes(pid);
-      let peak = baseline;
-      const sampler = setInterval(() => {
-        peak = Math.max(peak, rssBytes(pid));
-      }, 20);
+      const rss = watchRss(pid);
+      let growth: number;
       try {
         // Slow: one read every 100 ms for a second, while the producer could run far ahead.
         for (let tick = 0; tick < 10; tick++) {
@@ -128,17 +119,13 @@ describe("response body backpressure", { timeout: 30_000 }, () => {
         socket.resume();
         await ended;
       } finally {
-        clearInterval(sampler);
+        growth = rss.stop();
       }
       const chunks = SIZE / STREAM_CHUNK_BYTES;
       const framed = chunks * (STREAM_CHUNK_BYTES.toString(16).length + 2 + STREAM_CHUNK_BYTES + 2);
       assert.equal(received - head, framed + "0\r\n\r\n".length);
       assert.equal(tail.toString("latin1"), "0\r\n\r\n");
-      const growth = peak - baseline;
-      assert.ok(
-        growth < 100 * 1024 * 1024,
-        `server RSS grew by ${Math.round(growth / 2 ** 20)} MB`,
-      );
+      assertGrowthBelow(growth, 100 * 1024 * 1024);
     } finally {
       child.disconnect();
       child.kill();
