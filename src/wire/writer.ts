@@ -17,14 +17,22 @@ export function statusLine(status: number): string {
   return line;
 }
 
-let dateLine = "";
-let dateExpires = 0;
+let dateLine: string | undefined;
 
-/** `Date: …\r\n` for the current second (RFC 9110 §6.6.1). */
-export function dateHeaderLine(now: number = Date.now()): string {
-  if (now >= dateExpires || now < dateExpires - 1000) {
+function expireDateLine(): void {
+  dateLine = undefined;
+}
+
+/**
+ * `Date: …\r\n` for the current second (RFC 9110 §6.6.1). Cached until a timer at the next
+ * second boundary clears it, as node:http does: reading the clock for every response cost more
+ * than the rest of writing its head (Date.now() takes about 80 ns on a kvm-clock VM).
+ */
+export function dateHeaderLine(): string {
+  if (dateLine === undefined) {
+    const now = Date.now();
     dateLine = `Date: ${new Date(now).toUTCString()}\r\n`;
-    dateExpires = now - (now % 1000) + 1000;
+    setTimeout(expireDateLine, 1000 - (now % 1000)).unref();
   }
   return dateLine;
 }
