@@ -47,6 +47,17 @@ function bad(message: string): HttpError {
   return new HttpError(400, message, { close: true });
 }
 
+/** "HTTP/" at `at`, compared byte by byte: no string made per request just to compare it. */
+function isHttpSlash(source: Buffer, at: number): boolean {
+  return (
+    source[at] === 0x48 &&
+    source[at + 1] === 0x54 &&
+    source[at + 2] === 0x54 &&
+    source[at + 3] === 0x50 &&
+    source[at + 4] === 0x2f
+  );
+}
+
 function lineContentEnd(source: Buffer, lineFeed: number): number {
   return source[lineFeed - 1] === CR ? lineFeed - 1 : lineFeed;
 }
@@ -124,7 +135,7 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
   const version = cursor + 1;
   if (
     lineEnd - version !== 8 ||
-    latin1(source, version, version + 5) !== "HTTP/" ||
+    !isHttpSlash(source, version) ||
     !isDigit(source[version + 5]!) ||
     source[version + 6] !== 0x2e ||
     !isDigit(source[version + 7]!)
