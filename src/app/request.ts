@@ -53,8 +53,7 @@ export class Request<
   params: Params;
   /** Outputs of the route's Standard Schema validators (`schema` route option). */
   valid: Readonly<Record<string, unknown>> = EMPTY_PARAMS;
-  /** Per-request storage for hooks and handlers (e.g. the signed-in user). */
-  readonly state: Record<string, unknown> = {};
+  #state: Record<string, unknown> | undefined = undefined;
   readonly #settings: RequestSettings;
   #query: QueryParams | undefined = undefined;
   #cookies: Record<string, string> | undefined = undefined;
@@ -71,6 +70,12 @@ export class Request<
     super(head, body, connection);
     this.params = EMPTY_PARAMS as Params;
     this.#settings = settings;
+  }
+
+  /** Per-request storage for hooks and handlers (e.g. the signed-in user); made on first use. */
+  get state(): Record<string, unknown> {
+    if (this.#state === undefined) this.#state = {};
+    return this.#state;
   }
 
   /** Query parameters; repeated keys become arrays in order. */
