@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Server } from "../../src/index.js";
 import { parseResponses, RawClient } from "./client.js";
-import { withServer } from "./harness.js";
+import { engineErrorPattern, withServer } from "./harness.js";
 
 /**
  * CONNECT over real TCP. slow-serv does not tunnel, and a 2xx to CONNECT would switch the
@@ -14,11 +14,7 @@ import { withServer } from "./harness.js";
 const MESSAGE = "CONNECT is not supported: this server does not tunnel";
 
 /** The engine's 501 for CONNECT, byte for byte apart from the Date value. */
-const NOT_IMPLEMENTED = new RegExp(
-  "^HTTP/1\\.1 501 Not Implemented\\r\\nDate: [A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} " +
-    "\\d{2}:\\d{2}:\\d{2} GMT\\r\\nContent-Type: text/plain; charset=utf-8\\r\\n" +
-    `Content-Length: ${MESSAGE.length + 1}\\r\\nConnection: close\\r\\n\\r\\n${MESSAGE}\\n$`,
-);
+const NOT_IMPLEMENTED = engineErrorPattern(501, "Not Implemented", MESSAGE);
 
 /** Every way an app can answer any method, each counting the requests it saw. */
 function catchAll(seen: string[]): (app: Server) => void {

@@ -133,3 +133,17 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 2_000): Pr
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/**
+ * The engine's own error response (protocolErrorResponse) for `status` and `message`, byte for
+ * byte apart from the Date value.
+ */
+export function engineErrorPattern(status: number, reason: string, message: string): RegExp {
+  const body = `${message}\n`;
+  const escaped = body.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(
+    `^HTTP/1\\.1 ${status} ${reason}\\r\\nDate: [A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} ` +
+      "\\d{2}:\\d{2}:\\d{2} GMT\\r\\nContent-Type: text/plain; charset=utf-8\\r\\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\\r\\nConnection: close\\r\\n\\r\\n${escaped}$`,
+  );
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Server } from "../../src/index.js";
 import { parseResponses, RawClient } from "./client.js";
-import { withServer } from "./harness.js";
+import { engineErrorPattern, withServer } from "./harness.js";
 
 /**
  * Request-target forms and Host over real TCP: where the path and host come from for each form,
@@ -17,13 +17,7 @@ const NEXT = "GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
 
 /** The engine's own 400 for `message`, byte for byte apart from the Date value. */
 function badRequest(message: string): RegExp {
-  const body = `${message}\n`;
-  const escaped = body.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(
-    "^HTTP/1\\.1 400 Bad Request\\r\\nDate: [A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} " +
-      "\\d{2}:\\d{2}:\\d{2} GMT\\r\\nContent-Type: text/plain; charset=utf-8\\r\\n" +
-      `Content-Length: ${Buffer.byteLength(body)}\\r\\nConnection: close\\r\\n\\r\\n${escaped}$`,
-  );
+  return engineErrorPattern(400, "Bad Request", message);
 }
 
 describe("request-target forms", { timeout: 10_000 }, () => {
