@@ -4,6 +4,8 @@
 // socket layer leaves for any HTTP server on node:net, so the report can tell how much of a gap to
 // a target is slow-serv's own cost and how much is the platform's.
 import { createServer, type Server, type Socket } from "node:net";
+// The same timer-renewed Date line slow-serv writes: the ceiling should not pay more for it.
+import { dateHeaderLine } from "../../src/wire/writer.js";
 import {
   BODY_64K,
   echoReply,
@@ -21,21 +23,10 @@ import {
 const HEAD_END = Buffer.from("\r\n\r\n");
 const paramPrefixes = new Set(PARAM_ROUTE_PREFIXES);
 
-let dateLine = "";
-let dateSecond = -1;
-function currentDateLine(): string {
-  const second = Math.floor(Date.now() / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
-  }
-  return dateLine;
-}
-
 function answer(status: string, type: string, body: string | Buffer): string | Buffer {
   const head =
     `HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n` +
-    `${currentDateLine()}\r\n`;
+    `${dateHeaderLine()}\r\n`;
   return typeof body === "string" ? head + body : Buffer.concat([Buffer.from(head), body]);
 }
 
