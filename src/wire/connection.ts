@@ -1,11 +1,13 @@
 import type { Socket } from "node:net";
 import { type BodyHost, RequestBody } from "./body.js";
 import type { RequestHead } from "./head.js";
+import type { RequestHeaders } from "./headers.js";
 import { HttpError } from "./http-error.js";
 import type { HttpLimits, HttpTimeouts } from "./options.js";
 import { type ParserSink, RequestParser } from "./parser.js";
 import type { ConnectionInfo, WireRequest } from "./request.js";
 import { isAsyncIterable, type WireResponse } from "./response.js";
+import { readIntoSharedBuffer } from "./shared-reads.js";
 import { statusText } from "./status.js";
 import {
   buildHead,
@@ -44,7 +46,10 @@ type OwnedSocket = Socket & { [kConnection]?: Connection };
 
 // Shared listeners that find their connection through the socket: no closures per connection.
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[kConnection]!.receive(chunk);
+  this[kConnection]!.receive(chunk, false);
+}
+function onSharedRead(this: OwnedSocket, bytesRead: number, buffer: Buffer): void {
+  this[kConnection]!.receive(buffer.subarray(0, bytesRead), true);
 }
 function onSocketEnd(this: OwnedSocket): void {
   this[kConnection]!.peerEnded();
@@ -84,6 +89,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   #lastRequest = false;
   #pendingError: HttpError | undefined = undefined;
 
+  /** The chunk being parsed, if it is the shared read buffer: what outlives the read is copied. */
+  #reusedChunk: Buffer | undefined = undefined;
+  /** Heads parsed from a reused chunk in this read, moved to their own memory when it ends. */
+  #headsInChunk: RequestHeaders[] | undefined = undefined;
+
   #batch: Array<string | Buffer> | undefined = undefined;
   #endAfterFlush = false;
   #destroyed = false;
@@ -121,7 +131,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     this.#idleSince = now;
     this.#socket[kConnection] = this;
     socket.setNoDelay(true);
-    socket.on("data", onSocketData);
+    if (!readIntoSharedBuffer(socket, onSharedRead)) socket.on("data", onSocketData);
     socket.on("end", onSocketEnd);
     socket.on("drain", onSocketDrain);
     socket.on("close", onSocketClose);
@@ -156,13 +166,29 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
 
   // ---- socket events ------------------------------------------------------------------------
 
-  receive(chunk: Buffer): void {
+  /** `reused`: the chunk's memory is overwritten by the next read (see shared-reads.ts). */
+  receive(chunk: Buffer, reused: boolean): void {
     if (this.#destroyed) return;
     this.#batch = [];
+    if (reused) this.#reusedChunk = chunk;
     this.#parser.execute(chunk);
+    this.#reusedChunk = undefined;
+    if (this.#headsInChunk !== undefined) this.#copyHeadsOutOf(chunk);
     if (this.#headStartedAt === 0 && this.#parser.inHead) this.#headStartedAt = Date.now();
     if (this.#receivingBody !== undefined) this.#bodyProgressAt = Date.now();
     this.#flush();
+  }
+
+  /**
+   * Handlers, hooks and loggers may keep a request beyond this read, so every head parsed from
+   * the shared buffer gets its own copy: one copy per read, however many requests it held.
+   */
+  #copyHeadsOutOf(chunk: Buffer): void {
+    const heads = this.#headsInChunk!;
+    this.#headsInChunk = undefined;
+    const start = heads[0]!.sourceStart;
+    const copy = Buffer.from(chunk.subarray(start, heads[heads.length - 1]!.sourceEnd));
+    for (const headers of heads) headers.moveTo(copy, start);
   }
 
   peerEnded(): void {
@@ -211,6 +237,10 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   onHead(head: RequestHead): void {
     this.#headStartedAt = 0;
     this.#requestCount++;
+    if (this.#reusedChunk !== undefined && head.headers.isViewOf(this.#reusedChunk)) {
+      if (this.#headsInChunk === undefined) this.#headsInChunk = [head.headers];
+      else this.#headsInChunk.push(head.headers);
+    }
     const limits = this.#owner.limits;
     let body: RequestBody | undefined;
     if (head.hasBody) {
@@ -247,7 +277,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
       if (this.#discarded > this.#owner.limits.maxDiscardBytes) this.#closeAfterFlush();
       return;
     }
-    body.push(bytes);
+    body.push(this.#reusedChunk === undefined ? bytes : Buffer.from(bytes));
   }
 
   onComplete(trailers: readonly string[]): void {

@@ -6,7 +6,7 @@ import { latin1 } from "./chars.js";
  * handlers read one or two.
  */
 export class RequestHeaders implements Iterable<[string, string]> {
-  readonly #source: Buffer;
+  #source: Buffer;
   /** [nameStart, nameEnd, valueStart, valueEnd] per field, in arrival order. */
   readonly #offsets: number[];
   #raw: string[] | undefined;
@@ -15,6 +15,31 @@ export class RequestHeaders implements Iterable<[string, string]> {
     this.#source = source;
     this.#offsets = offsets;
     this.#raw = undefined;
+  }
+
+  /** Whether the fields still point into `buffer` (which its owner is about to reuse). */
+  isViewOf(buffer: Buffer): boolean {
+    return this.#source === buffer && this.#offsets.length > 0;
+  }
+
+  /** Where the field bytes lie in their source: [first name's start, last value's end). */
+  get sourceStart(): number {
+    return this.#offsets[0] ?? 0;
+  }
+
+  get sourceEnd(): number {
+    return this.#offsets[this.#offsets.length - 1] ?? 0;
+  }
+
+  /**
+   * Points the fields at `copy`, whose byte 0 is byte `copyStart` of the current source: for a
+   * source buffer that is about to be overwritten (see shared-reads.ts).
+   */
+  moveTo(copy: Buffer, copyStart: number): void {
+    const offsets = this.#offsets;
+    for (let index = 0; index < offsets.length; index++)
+      offsets[index] = offsets[index]! - copyStart;
+    this.#source = copy;
   }
 
   /** Number of header fields, counting repeated names separately. */

@@ -6,7 +6,8 @@ import { HttpError } from "./http-error.js";
 /**
  * An incremental HTTP/1.1 request parser (RFC 9112). Bytes go in through `execute` in whatever
  * pieces the socket delivers; the same bytes split any other way give the same calls on the sink.
- * It never buffers a body: body bytes are handed on as views of the input.
+ * It never buffers a body: body bytes are handed on as views of the input. Heads keep views of
+ * the input too (RequestHeaders), except heads split across reads, which are copied.
  */
 
 export interface ParserLimits {
@@ -36,7 +37,10 @@ export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
 export interface ParserSink {
   /** A complete request head; body bytes (if any) follow through `onBody`. */
   onHead(head: RequestHead): void;
-  /** Body bytes, de-chunked. The buffer is a view of socket memory that is not reused. */
+  /**
+   * Body bytes, de-chunked: a view of the input, so a sink that keeps them must copy them if the
+   * input's memory is reused (the connection does, for the shared read buffer).
+   */
   onBody(bytes: Buffer): void;
   /** The body is complete; `trailers` is a flat name/value list, empty without trailers. */
   onComplete(trailers: readonly string[]): void;

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import net from "node:net";
+import { describe, it } from "node:test";
+import type { Request } from "../../src/index.js";
+import { readIntoSharedBuffer } from "../../src/wire/shared-reads.js";
+import { RawClient } from "./client.js";
+import { deferred, withServer } from "./harness.js";
+
+/**
+ * Plain TCP connections read into one buffer that the next read of any connection overwrites
+ * (src/wire/shared-reads.ts). Whatever a request keeps past its read must survive that: each test
+ * holds a request while another connection sends bytes of the same length into the same buffer.
+ */
+
+const held = (path: string, token: string, extra = ""): string =>
+  `GET ${path} HTTP/1.1\r\nHost: x\r\nX-Token: ${token}\r\n${extra}\r\n`;
+
+async function sendAndAnswer(port: number, request: string): Promise<string> {
+  const client = await RawClient.connect(port);
+  client.write(request);
+  const response = await client.response(request.slice(0, request.indexOf(" ")));
+  client.destroy();
+  return response.body.toString();
+}
+
+describe("shared read buffer", { timeout: 10_000 }, () => {
+  it("is the path accepted sockets take on this Node, one buffer for every connection", async () => {
+    const seen: Buffer[] = [];
+    const received: string[] = [];
+    let dataEvents = 0;
+    const twoReads = deferred();
+    const server = net.createServer((socket) => {
+      socket.on("data", () => dataEvents++);
+      const switched = readIntoSharedBuffer(socket, function (bytesRead, buffer) {
+        seen.push(buffer);
+        received.push(buffer.subarray(0, bytesRead).toString());
+        this.end();
+        if (seen.length === 2) twoReads.resolve();
+      });
+      assert.equal(switched, true, "this Node no longer lets accepted sockets use onread");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      for (const text of ["first", "second"]) {
+        const client = net.connect(port, "127.0.0.1", () => client.end(text));
+        client.resume();
+      }
+      await twoReads.promise;
+      assert.deepEqual(received.sort(), ["first", "second"]);
+      assert.equal(seen[0], seen[1]);
+      assert.equal(dataEvents, 0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("leaves a sync handler's request intact after a later read reuses the buffer", async () => {
+    const kept: Request[] = [];
+    await withServer(
+      (app) => {
+        app.get("/keep", (request) => {
+          kept.push(request);
+          return "kept";
+        });
+        app.get("/read-kept", () => kept.map((request) => request.headers.get("x-token")).join());
+      },
+      async ({ port }) => {
+        assert.equal(await sendAndAnswer(port, held("/keep", "a".repeat(40))), "kept");
+        // Same length and layout: the header bytes land exactly where the kept ones were.
+        assert.equal(await sendAndAnswer(port, held("/keep", "b".repeat(40))), "kept");
+        const result = await sendAndAnswer(port, held("/read-kept", "c".repeat(40)));
+        assert.equal(result, `${"a".repeat(40)},${"b".repeat(40)}`);
+      },
+    );
+  });
+
+  it("keeps an async handler's headers while other connections are read", async () => {
+    const release = deferred();
+    const started = deferred();
+    await withServer(
+      (app) => {
+        app.get("/slow", async (request) => {
+          started.resolve();
+          await release.promise;
+          return `${request.headers.get("x-token")} ${request.headers.raw.length}`;
+        });
+        app.get("/fast", (request) => String(request.headers.get("x-token")));
+      },
+      async ({ port }) => {
+        const slow = await RawClient.connect(port);
+        slow.write(held("/slow", "a".repeat(32), "X-More: 1\r\n"));
+        await started.promise;
+        assert.equal(
+          await sendAndAnswer(port, held("/fast", "b".repeat(32), "X-More: 2\r\n")),
+          "b".repeat(32),
+        );
+        release.resolve();
+        assert.equal((await slow.response()).body.toString(), `${"a".repeat(32)} 6`);
+        slow.destroy();
+      },
+    );
+  });
+
+  it("keeps pipelined requests queued behind a slow one", async () => {
+    const release = deferred();
+    const started = deferred();
+    await withServer(
+      (app) => {
+        app.get("/slow", async () => {
+          started.resolve();
+          await release.promise;
+          return "slow";
+        });
+        app.get("/token", (request) => `${request.url} ${request.headers.get("x-token")}`);
+      },
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        client.write(
+          held("/slow", "s".repeat(8)) +
+            held("/token", "1".repeat(8)) +
+            held("/token", "2".repeat(8)),
+        );
+        await started.promise;
+        // A read the same size as the pipelined batch overwrites all of it.
+        const other = await RawClient.connect(port);
+        other.write(held("/token", "x".repeat(8)).repeat(3));
+        await other.responses(3);
+        other.destroy();
+        release.resolve();
+        const responses = await client.responses(3);
+        assert.deepEqual(
+          responses.map((response) => response.body.toString()),
+          ["slow", `/token ${"1".repeat(8)}`, `/token ${"2".repeat(8)}`],
+        );
+        client.destroy();
+      },
+    );
+  });
+
+  for (const framing of ["content-length", "chunked"] as const) {
+    it(`keeps a ${framing} body that arrived with its head until the handler reads it`, async () => {
+      const release = deferred();
+      const started = deferred();
+      let calls = 0;
+      const post = (fill: string): string => {
+        const body = fill.repeat(300);
+        return framing === "chunked"
+          ? `POST /late HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+          : `POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+      };
+      await withServer(
+        (app) => {
+          app.post("/late", async (request) => {
+            if (++calls > 1) return String((await request.text()).length);
+            started.resolve();
+            await release.promise;
+            return await request.text();
+          });
+        },
+        async ({ port }) => {
+          const first = await RawClient.connect(port);
+          first.write(post("a"));
+          await started.promise;
+          assert.equal(await sendAndAnswer(port, post("b")), "300");
+          release.resolve();
+          assert.equal((await first.response("POST")).body.toString(), "a".repeat(300));
+          first.destroy();
+        },
+      );
+    });
+  }
+});
