@@ -131,7 +131,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     this.#idleSince = now;
     this.#socket[kConnection] = this;
     socket.setNoDelay(true);
-    if (!readIntoSharedBuffer(socket, onSharedRead)) socket.on("data", onSocketData);
+    if (encrypted || !readIntoSharedBuffer(socket, onSharedRead)) socket.on("data", onSocketData);
     socket.on("end", onSocketEnd);
     socket.on("drain", onSocketDrain);
     socket.on("close", onSocketClose);

@@ -1,4 +1,4 @@
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 
 /**
  * Reads every plain TCP connection of the process into one shared buffer.
@@ -54,11 +54,15 @@ function handleOf(socket: Socket): UserBufferHandle | undefined {
 }
 
 /**
- * Delivers the socket's data to `callback` (called with the socket as `this`) from the shared
- * buffer instead of 'data' events. Returns false, changing nothing, where this Node does not
- * support it or the socket already buffered data; the caller then listens for 'data'.
+ * Delivers a plain TCP socket's data to `callback` (called with the socket as `this`) from the
+ * shared buffer instead of 'data' events. Not for TLS sockets, whose reads pass through OpenSSL.
+ * Returns false, changing nothing, where this Node does not support it, for anything but a real
+ * `net.Socket`, or if the socket already buffered data; the caller then listens for 'data'.
  */
 export function readIntoSharedBuffer(socket: Socket, callback: ReadCallback): boolean {
+  // Stand-ins (in-process injection) have none of this; judging Node by one would turn the fast
+  // path off for the whole process.
+  if (!(socket instanceof Socket)) return false;
   slots ??= findSlots(socket);
   const handle = handleOf(socket);
   if (slots === null || handle === undefined) return false;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import net from "node:net";
 import { describe, it } from "node:test";
 import type { Request } from "../../src/index.js";
@@ -29,6 +30,12 @@ describe("shared read buffer", { timeout: 10_000 }, () => {
     const received: string[] = [];
     let dataEvents = 0;
     const twoReads = deferred();
+    // A stand-in socket (as in-process injection uses) is refused without turning the path off.
+    const standIn = new EventEmitter() as unknown as net.Socket;
+    assert.equal(
+      readIntoSharedBuffer(standIn, () => {}),
+      false,
+    );
     const server = net.createServer((socket) => {
       socket.on("data", () => dataEvents++);
       const switched = readIntoSharedBuffer(socket, function (bytesRead, buffer) {
