@@ -76,7 +76,9 @@ export class RequestBody implements AsyncIterable<Buffer> {
   push(chunk: Buffer): void {
     if (this.#state !== BodyState.Receiving) return;
     this.#received += chunk.length;
-    if (this.#received > this.#limit) {
+    // Before reading starts the limit may still be raised (route or hook `bodyLimit`), and
+    // #start checks what arrived by then; buffering meanwhile is bounded by the high-water mark.
+    if (this.#started && this.#received > this.#limit) {
       this.#fail(tooLarge(this.#limit));
       return;
     }
@@ -121,9 +123,6 @@ export class RequestBody implements AsyncIterable<Buffer> {
   discard(): void {
     if (this.#state !== BodyState.Receiving) return;
     this.#state = BodyState.Discarding;
-    this.#error = new Error(
-      "The response was already sent; the request body is no longer available",
-    );
     this.#chunks = [];
     this.#buffered = 0;
     this.#resumeIfPaused();
@@ -145,7 +144,7 @@ export class RequestBody implements AsyncIterable<Buffer> {
     this.#collecting = true;
     this.#resumeIfPaused();
     while (this.#state === BodyState.Receiving) await this.#wait();
-    if (this.#state !== BodyState.Complete) throw this.#error!;
+    if (this.#state !== BodyState.Complete) throw this.#failure();
     this.#consumed = true;
     const chunks = this.#chunks;
     this.#chunks = [];
@@ -173,7 +172,7 @@ export class RequestBody implements AsyncIterable<Buffer> {
         this.#consumed = true;
         return;
       }
-      if (this.#state !== BodyState.Receiving) throw this.#error!;
+      if (this.#state !== BodyState.Receiving) throw this.#failure();
       await this.#wait();
     }
   }
@@ -191,6 +190,17 @@ export class RequestBody implements AsyncIterable<Buffer> {
       return;
     }
     this.#host.bodyWanted(this);
+  }
+
+  /**
+   * Why the body cannot be read. Made on demand for a discarded body: most handlers that ignore a
+   * body never ask, and an Error (with its stack) costs more than the rest of such a request.
+   */
+  #failure(): Error {
+    this.#error ??= new Error(
+      "The response was already sent; the request body is no longer available",
+    );
+    return this.#error;
   }
 
   #fail(error: Error): void {

@@ -86,7 +86,10 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   #receivingAwaitsContinue = false;
   #discarded = 0;
   #requestCount = 0;
+  /** No request after the last one parsed will be answered: that one's response closes. */
   #lastRequest = false;
+  /** The handler failed with an error that demands closing after this response. */
+  #closeAfterResponse = false;
   #pendingError: HttpError | undefined = undefined;
 
   /** The chunk being parsed, if it is the shared read buffer: what outlives the read is copied. */
@@ -174,6 +177,9 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     this.#parser.execute(chunk);
     this.#reusedChunk = undefined;
     if (this.#headsInChunk !== undefined) this.#copyHeadsOutOf(chunk);
+    // Handlers start once the whole read is parsed: a body that came with its head is complete
+    // by then, so reading it costs no wait, and a handler that ignores it leaves nothing to discard.
+    if (this.#queue.length > 0 && !this.#busy) this.#drain();
     if (this.#headStartedAt === 0 && this.#parser.inHead) this.#headStartedAt = Date.now();
     if (this.#receivingBody !== undefined) this.#bodyProgressAt = Date.now();
     this.#flush();
@@ -262,7 +268,6 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     }
     const request = this.#handler.createRequest(head, body, this);
     this.#queue.push(request);
-    if (this.#queue.length === 1) this.#drain();
     const max = limits.maxPipelinedRequests;
     if (max > 0 && this.#queue.length >= max && !this.#pipelinePaused && !this.#destroyed) {
       this.#pipelinePaused = true;
@@ -375,7 +380,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   }
 
   #failed(error: unknown, request: WireRequest, response: WireResponse<unknown>): void {
-    if (error instanceof HttpError && error.close) this.#lastRequest = true;
+    if (error instanceof HttpError && error.close) this.#closeAfterResponse = true;
     this.#handler.handleError(error, request, response);
   }
 
@@ -390,7 +395,12 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     }
     const head = request.head;
     let keepAlive =
-      head.keepAlive && !this.#lastRequest && !this.#owner.closing && !this.#endAfterFlush;
+      head.keepAlive &&
+      !this.#closeAfterResponse &&
+      // Requests queued behind this one still get their keep-alive answers.
+      !(this.#lastRequest && this.#queue.length === 1) &&
+      !this.#owner.closing &&
+      !this.#endAfterFlush;
     const body = request.bodyStream;
     if (body !== undefined && !body.complete && !body.discarding) {
       // An unread body: a client still waiting for 100 Continue never sent it, and a failed one

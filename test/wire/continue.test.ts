@@ -45,6 +45,25 @@ describe("Expect: 100-continue", { timeout: 10_000 }, () => {
     );
   });
 
+  it("skips 100 Continue for a client that sent its body without waiting (RFC 9110 §10.1.1)", async () => {
+    await withServer(
+      (app) => {
+        app.post("/upload", async (request) => `got ${await request.text()}`);
+      },
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        client.write(
+          "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\ndata",
+        );
+        const response = await client.response("POST");
+        assert.equal(response.status, 200);
+        assert.equal(response.body.toString(), "got data");
+        assert.ok(!client.received.toString("latin1").includes("100 Continue"));
+        client.destroy();
+      },
+    );
+  });
+
   for (const status of [401, 413]) {
     it(`answers ${status} without 100 Continue when the handler does not read, then closes`, async () => {
       await withServer(

@@ -182,4 +182,67 @@ describe("pipelining", { timeout: 10_000 }, () => {
       );
     });
   }
+
+  it("closes after the last of maxRequestsPerConnection, not after an earlier slow one", async () => {
+    const gate = deferred();
+    await withServer(
+      (app) => {
+        app.get("/slow", async () => {
+          await gate.promise;
+          return "slow";
+        });
+        app.get("/fast", () => "fast");
+      },
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        // All three are parsed while the first waits: only the third may say "close".
+        client.write(GET("/slow") + GET("/fast") + GET("/fast"));
+        gate.resolve();
+        const raw = (await client.untilClosed()).toString("latin1");
+        const { responses } = parseResponses(Buffer.from(raw, "latin1"));
+        assert.deepEqual(
+          responses.map((response) => [response.body.toString(), response.headers.connection]),
+          [
+            ["slow", undefined],
+            ["fast", undefined],
+            ["fast", "close"],
+          ],
+        );
+      },
+      { limits: { maxRequestsPerConnection: 3 } },
+    );
+  });
+
+  it("lets a route's bodyLimit cover a body that arrived with its head or while queued", async () => {
+    const gate = deferred();
+    const post = (size: number): string =>
+      `POST /large HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n${"x".repeat(size)}`;
+    await withServer(
+      (app) => {
+        app.get("/slow", async () => {
+          await gate.promise;
+          return "slow";
+        });
+        app.post("/large", async (request) => String((await request.bytes()).length), {
+          bodyLimit: 1000,
+        });
+      },
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        client.write(post(1000));
+        assert.equal((await client.response("POST")).body.toString(), "1000");
+        client.write(GET("/slow") + post(900));
+        gate.resolve();
+        // The client's responses accumulate: each call returns everything received so far.
+        const [, slow, large] = await client.responses(3, ["POST", "GET", "POST"]);
+        assert.equal(slow!.body.toString(), "slow");
+        assert.equal(large!.body.toString(), "900");
+        client.write(post(1001));
+        const all = await client.responses(4, ["POST", "GET", "POST", "POST"]);
+        assert.equal(all[3]!.status, 413);
+        client.destroy();
+      },
+      { limits: { maxBodyBytes: 100 } },
+    );
+  });
 });
