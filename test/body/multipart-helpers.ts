@@ -1,5 +1,6 @@
 import { type MultipartLimits, parseMultipart } from "../../src/app/body/multipart.js";
 import { isHttpError } from "../../src/wire/http-error.js";
+import { random } from "../prng.js";
 
 /** What a test compares: part metadata plus its bytes as latin1, so any byte is visible. */
 export interface ParsedPart {
@@ -16,18 +17,6 @@ export type ParseOutcome = { parts: ParsedPart[] } | { status: number; message: 
 /** Joins lines with CRLF, as a multipart body on the wire. */
 export function crlf(...lines: string[]): string {
   return lines.join("\r\n");
-}
-
-/** Deterministic PRNG (mulberry32) so a failing random chunking can be replayed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Yields `body` cut at `cuts` (sorted offsets); each piece is a fresh copy, like socket reads. */

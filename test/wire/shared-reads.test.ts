@@ -4,6 +4,7 @@ import net from "node:net";
 import { describe, it } from "node:test";
 import type { Request } from "../../src/index.js";
 import { readIntoSharedBuffer } from "../../src/wire/shared-reads.js";
+import { random } from "../prng.js";
 import { RawClient } from "./client.js";
 import { deferred, withServer } from "./harness.js";
 
@@ -177,4 +178,68 @@ describe("shared read buffer", { timeout: 10_000 }, () => {
       );
     });
   }
+
+  it("keeps every request's own bytes across interleaved connections, splits and async handlers", async () => {
+    const next = random(20261130);
+    const connections = 12;
+    const perConnection = 10;
+    await withServer(
+      (app) => {
+        app.post("/echo/:n", async (request) => {
+          // Yield a varying number of times, so other connections' reads land in between.
+          for (let turn = Math.floor(next() * 4); turn > 0; turn--) {
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          return `${request.params.n}|${request.headers.get("x-id")}|${await request.text()}`;
+        });
+        app.get("/id/:n", (request) => `${request.params.n}|${request.headers.get("x-id")}|`);
+      },
+      async ({ port }) => {
+        const expected: string[][] = [];
+        const clients = await Promise.all(
+          Array.from({ length: connections }, () => RawClient.connect(port)),
+        );
+        const streams = clients.map((_, client) => {
+          const answers: string[] = [];
+          let bytes = "";
+          for (let n = 0; n < perConnection; n++) {
+            const id = `${client}-${n}-${"abcdefgh".repeat(1 + Math.floor(next() * 4))}`;
+            if (next() < 0.3) {
+              bytes += `GET /id/${n} HTTP/1.1\r\nHost: x\r\nX-Id: ${id}\r\n\r\n`;
+              answers.push(`${n}|${id}|`);
+            } else {
+              const body = `body-${client}-${n}-`.repeat(1 + Math.floor(next() * 40));
+              bytes += `POST /echo/${n} HTTP/1.1\r\nHost: x\r\nX-Id: ${id}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+              answers.push(`${n}|${id}|${body}`);
+            }
+          }
+          expected.push(answers);
+          return Buffer.from(bytes);
+        });
+        // Every connection's bytes go out in random pieces, the connections taking turns.
+        const offsets = streams.map(() => 0);
+        while (offsets.some((offset, client) => offset < streams[client]!.length)) {
+          for (let client = 0; client < connections; client++) {
+            const stream = streams[client]!;
+            if (offsets[client]! >= stream.length) continue;
+            const end = Math.min(stream.length, offsets[client]! + 1 + Math.floor(next() * 300));
+            clients[client]!.write(stream.subarray(offsets[client], end));
+            offsets[client] = end;
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        for (let client = 0; client < connections; client++) {
+          const methods = expected[client]!.map((answer) =>
+            answer.endsWith("|") ? "GET" : "POST",
+          );
+          const responses = await clients[client]!.responses(perConnection, methods);
+          assert.deepEqual(
+            responses.map((response) => response.body.toString()),
+            expected[client],
+          );
+          clients[client]!.destroy();
+        }
+      },
+    );
+  });
 });
