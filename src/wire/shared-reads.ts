@@ -11,9 +11,10 @@ import { Socket } from "node:net";
  * per request: 15–20% of everything the server process spends, kernel included.
  *
  * This module switches an accepted socket to that path by doing what `new net.Socket({ onread })`
- * does. It depends on two internals, so it feature-detects both and reports failure; the caller
- * then uses 'data' events, which behave the same apart from speed. A test pins
- * the fast path on the Node versions the project supports, so a Node that drops it is noticed.
+ * does. It depends on two internals (the handle's `useUserBuffer` and the socket's `kBuffer` and
+ * `kBufferCb` slots), so it feature-detects both and reports failure; the caller then uses 'data'
+ * events, which behave the same apart from speed. A test pins the fast path on the Node the
+ * project is tested with, so a Node that drops it is noticed.
  *
  * The buffer is reused by the next read of any connection: whatever a reader keeps past its
  * callback, it must copy (the connection copies request heads and body bytes; see Connection).
