@@ -5,7 +5,7 @@ import type { RequestBody } from "../wire/body.js";
 import type { RequestHead } from "../wire/head.js";
 import { HttpError } from "../wire/http-error.js";
 import { type ConnectionInfo, WireRequest } from "../wire/request.js";
-import { mediaTypeEssence, parseMediaType } from "./body/media-type.js";
+import { mediaTypeEssence, parseMediaType, wellFormedEssence } from "./body/media-type.js";
 import {
   collectMultipart,
   type MultipartLimits,
@@ -143,7 +143,7 @@ export class Request<
 
   /** The media type of the body, lowercased, without parameters (e.g. "application/json"). */
   get contentType(): string | undefined {
-    return parseMediaType(this.headers.get("content-type"))?.essence;
+    return wellFormedEssence(this.headers.get("content-type"));
   }
 
   /** The whole body, read once and kept, so hooks and the handler can both read it. */

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { mediaTypeEssence, parseMediaType } from "../../src/app/body/media-type.js";
+import {
+  mediaTypeEssence,
+  parseMediaType,
+  wellFormedEssence,
+} from "../../src/app/body/media-type.js";
 import { allValues, firstValue, parseQuery } from "../../src/app/body/query.js";
 import { parseUrlencoded } from "../../src/app/body/urlencoded.js";
 import { HttpError } from "../../src/wire/http-error.js";
@@ -119,6 +123,25 @@ describe("parseUrlencoded", () => {
   });
 });
 
+/** Content-Type values parseMediaType must refuse. */
+const garbage: Array<string | undefined> = [
+  undefined,
+  "",
+  "text",
+  "text/",
+  "/html",
+  "text/html/x",
+  "te xt/html",
+  "text/html;charset",
+  "text/html; charset=",
+  'text/html; charset="utf-8',
+  "text/html; charset=utf 8",
+  "text/html charset=utf-8",
+  "text/html; a=1; A=2",
+  "text/html; x=\u0100",
+  'text/html; x="\u0001"',
+];
+
 describe("parseMediaType", () => {
   it("parses type, subtype and parameters case-insensitively", () => {
     const media = parseMediaType(' Text/HTML ; Charset="UTF-8" ;q=0.5;; ');
@@ -137,23 +160,6 @@ describe("parseMediaType", () => {
     assert.equal(Object.getPrototypeOf(params), null);
     assert.deepEqual(Object.entries(params), [["__proto__", "x"]]);
   });
-  const garbage: Array<string | undefined> = [
-    undefined,
-    "",
-    "text",
-    "text/",
-    "/html",
-    "text/html/x",
-    "te xt/html",
-    "text/html;charset",
-    "text/html; charset=",
-    'text/html; charset="utf-8',
-    "text/html; charset=utf 8",
-    "text/html charset=utf-8",
-    "text/html; a=1; A=2",
-    "text/html; x=\u0100",
-    'text/html; x="\u0001"',
-  ];
   for (const header of garbage) {
     it(`rejects ${JSON.stringify(header)}`, () => assert.equal(parseMediaType(header), undefined));
   }
@@ -189,6 +195,30 @@ describe("mediaTypeEssence", () => {
       fc.property(fc.string({ unit: "binary" }), (header) => {
         const parsed = parseMediaType(header);
         if (parsed !== undefined) assert.equal(mediaTypeEssence(header), parsed.essence);
+      }),
+    );
+  });
+});
+
+describe("wellFormedEssence", () => {
+  const headers = [
+    ...garbage,
+    "application/json",
+    " Application/JSON \t",
+    "application/json; charset=utf-8",
+    "text/html; a=1; A=2",
+    "text/html ; ",
+    "text/html;",
+  ];
+  for (const header of headers) {
+    it(`is parseMediaType(${JSON.stringify(header)})?.essence`, () => {
+      assert.equal(wellFormedEssence(header), parseMediaType(header)?.essence);
+    });
+  }
+  it("is parseMediaType(header)?.essence for any string", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (header) => {
+        assert.equal(wellFormedEssence(header), parseMediaType(header)?.essence);
       }),
     );
   });

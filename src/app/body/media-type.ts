@@ -154,3 +154,18 @@ export function mediaTypeEssence(header: string | undefined): string | undefined
   const end = essenceEnd(header, start);
   return end === -1 ? undefined : header.slice(start, end).toLowerCase();
 }
+
+/**
+ * `parseMediaType(header)?.essence` without building the parameters: a request's `contentType` is
+ * read on every body parse, and most Content-Types have no parameters to check.
+ */
+export function wellFormedEssence(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const start = skipOws(header, 0);
+  const end = essenceEnd(header, start);
+  if (end === -1) return undefined;
+  if (skipOws(header, end) !== header.length && parseParams(header, end) === undefined) {
+    return undefined;
+  }
+  return header.slice(start, end).toLowerCase();
+}
