@@ -5,7 +5,7 @@ import type { RequestBody } from "../wire/body.js";
 import type { RequestHead } from "../wire/head.js";
 import { HttpError } from "../wire/http-error.js";
 import { type ConnectionInfo, WireRequest } from "../wire/request.js";
-import { mediaTypeEssence, parseMediaType, wellFormedEssence } from "./body/media-type.js";
+import { mediaTypeEssence, wellFormedEssence } from "./body/media-type.js";
 import {
   collectMultipart,
   type MultipartLimits,
@@ -225,7 +225,7 @@ export class Request<
   #checkParams(accepts: (essence: string) => boolean): void {
     const header = this.headers.get("content-type");
     const essence = mediaTypeEssence(header);
-    if (essence !== undefined && parseMediaType(header) === undefined && accepts(essence)) {
+    if (essence !== undefined && wellFormedEssence(header) === undefined && accepts(essence)) {
       throw new HttpError(
         400,
         `Malformed Content-Type header: the parameters after "${essence}" are not valid ` +
