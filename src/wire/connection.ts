@@ -88,14 +88,10 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   #requestCount = 0;
   /** No request after the last one parsed will be answered: that one's response closes. */
   #lastRequest = false;
-  /** The handler failed with an error that demands closing after this response. */
-  #closeAfterResponse = false;
   #pendingError: HttpError | undefined = undefined;
 
   /** The chunk being parsed, if it is the shared read buffer: what outlives the read is copied. */
   #reusedChunk: Buffer | undefined = undefined;
-  /** Heads parsed from a reused chunk in this read, moved to their own memory when it ends. */
-  #headsInChunk: RequestHeaders[] | undefined = undefined;
 
   #batch: Array<string | Buffer> | undefined = undefined;
   #endAfterFlush = false;
@@ -176,7 +172,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     if (reused) this.#reusedChunk = chunk;
     this.#parser.execute(chunk);
     this.#reusedChunk = undefined;
-    if (this.#headsInChunk !== undefined) this.#copyHeadsOutOf(chunk);
+    if (reused) this.#copyHeadsOutOf(chunk);
     // Handlers start once the whole read is parsed: a body that came with its head is complete
     // by then, so reading it costs no wait, and a handler that ignores it leaves nothing to discard.
     if (this.#queue.length > 0 && !this.#busy) this.#drain();
@@ -187,14 +183,24 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
 
   /**
    * Handlers, hooks and loggers may keep a request beyond this read, so every head parsed from
-   * the shared buffer gets its own copy: one copy per read, however many requests it held.
+   * the shared buffer gets its own copy: one copy per read, however many requests it held. They
+   * are all still queued: no handler starts before the read is parsed, and a request dropped from
+   * the queue meanwhile (the connection is closing) never reaches one.
    */
   #copyHeadsOutOf(chunk: Buffer): void {
-    const heads = this.#headsInChunk!;
-    this.#headsInChunk = undefined;
-    const start = heads[0]!.sourceStart;
-    const copy = Buffer.from(chunk.subarray(start, heads[heads.length - 1]!.sourceEnd));
-    for (const headers of heads) headers.moveTo(copy, start);
+    let first: RequestHeaders | undefined;
+    let last: RequestHeaders | undefined;
+    for (const request of this.#queue) {
+      if (!request.headers.isViewOf(chunk)) continue;
+      first ??= request.headers;
+      last = request.headers;
+    }
+    if (first === undefined || last === undefined) return;
+    const start = first.sourceStart;
+    const copy = Buffer.from(chunk.subarray(start, last.sourceEnd));
+    for (const request of this.#queue) {
+      if (request.headers.isViewOf(chunk)) request.headers.moveTo(copy, start);
+    }
   }
 
   peerEnded(): void {
@@ -243,10 +249,6 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   onHead(head: RequestHead): void {
     this.#headStartedAt = 0;
     this.#requestCount++;
-    if (this.#reusedChunk !== undefined && head.headers.isViewOf(this.#reusedChunk)) {
-      if (this.#headsInChunk === undefined) this.#headsInChunk = [head.headers];
-      else this.#headsInChunk.push(head.headers);
-    }
     const limits = this.#owner.limits;
     let body: RequestBody | undefined;
     if (head.hasBody) {
@@ -347,10 +349,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
       this.#request = request;
       this.#response = response;
       let result: void | PromiseLike<void>;
+      let closes = false;
       try {
         result = this.#handler.handle(request, response);
       } catch (error) {
-        this.#failed(error, request, response);
+        closes = this.#failed(error, request, response);
         result = undefined;
       }
       if (result !== undefined && typeof result.then === "function") {
@@ -362,7 +365,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
         result.then(this.#settled[0], this.#settled[1]);
         return;
       }
-      this.#respond(request, response);
+      this.#respond(request, response, closes);
     }
     if (this.#queue.length === 0 && !this.#busy) this.#becameIdle();
   }
@@ -372,19 +375,20 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     const request = this.#request!;
     const response = this.#response!;
     if (this.#destroyed) return;
-    if (failed) this.#failed(error, request, response);
+    const closes = failed && this.#failed(error, request, response);
     this.#batch = [];
-    this.#respond(request, response);
+    this.#respond(request, response, closes);
     if (!this.#busy) this.#drain();
     this.#flush();
   }
 
-  #failed(error: unknown, request: WireRequest, response: WireResponse<unknown>): void {
-    if (error instanceof HttpError && error.close) this.#closeAfterResponse = true;
+  /** Turns the failure into the response; true if the error demands closing after it. */
+  #failed(error: unknown, request: WireRequest, response: WireResponse<unknown>): boolean {
     this.#handler.handleError(error, request, response);
+    return error instanceof HttpError && error.close;
   }
 
-  #respond(request: WireRequest, response: WireResponse<unknown>): void {
+  #respond(request: WireRequest, response: WireResponse<unknown>, closes: boolean): void {
     const status = response.status;
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       this.#handler.handleError(
@@ -396,7 +400,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     const head = request.head;
     let keepAlive =
       head.keepAlive &&
-      !this.#closeAfterResponse &&
+      !closes &&
       // Requests queued behind this one still get their keep-alive answers.
       !(this.#lastRequest && this.#queue.length === 1) &&
       !this.#owner.closing &&
