@@ -492,6 +492,15 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
         `'backlog' must be a whole number ≥ 1 (the kernel caps it at net.core.somaxconn), got ${String(backlog)}`,
       );
     }
+    const acceptors = options.acceptors;
+    if (
+      acceptors !== undefined &&
+      (!Number.isInteger(acceptors) || acceptors < 1 || acceptors > 64)
+    ) {
+      throw new ConfigError(
+        `'acceptors' must be a whole number from 1 to 64 (1 never adds accept handles), got ${String(acceptors)}`,
+      );
+    }
     return this.engine.listen({ ...options, port });
   }
 

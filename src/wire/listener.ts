@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import net, { type AddressInfo, type Socket } from "node:net";
 import tls, { type TlsOptions } from "node:tls";
+import { type Duplication, duplicateListener, duplicationUnavailable } from "./acceptors.js";
 import {
   Connection,
   type ConnectionOwner,
@@ -23,6 +24,11 @@ export interface ListenOptions {
    * `DEFAULT_BACKLOG`.
    */
   backlog?: number;
+  /**
+   * Handles accepting on the listening socket, each taking up to one new connection per
+   * event-loop iteration (see acceptors.ts). Default `DEFAULT_ACCEPTORS`; 1 never adds any.
+   */
+  acceptors?: number;
 }
 
 /**
@@ -31,6 +37,26 @@ export interface ListenOptions {
  * Like Go, ask for as much as the kernel allows by default: it caps the value at somaxconn.
  */
 export const DEFAULT_BACKLOG = 4096;
+
+/** Enough for a burst of 1,000 connections on a busy loop (2 already was, on our machine). */
+export const DEFAULT_ACCEPTORS = 4;
+
+/**
+ * Open connections at which the extra accept handles are added. Below it an iteration is short
+ * enough that one handle keeps up, and small servers (and test suites) never start the helper.
+ */
+export const ACCEPTORS_START_AT = 128;
+
+const DUPLICATION_TIMEOUT_MS = 10_000;
+
+/** One listening socket: the server that bound it and the extra handles accepting on it. */
+interface Listener {
+  readonly server: net.Server;
+  readonly secure: boolean;
+  readonly acceptors: number;
+  duplication: Duplication | undefined;
+  copies: net.Server[];
+}
 
 export interface BoundAddress {
   host: string;
@@ -49,7 +75,7 @@ export class HttpEngine implements ConnectionOwner {
   readonly limits: HttpLimits;
   readonly timeouts: HttpTimeouts;
   readonly #handler: ExchangeHandler<WireRequest, WireResponse<unknown>>;
-  readonly #servers: net.Server[] = [];
+  readonly #listeners: Listener[] = [];
   readonly #addresses: BoundAddress[] = [];
   readonly #connections = new Set<Connection>();
   #sweepTimer: NodeJS.Timeout | undefined = undefined;
@@ -107,7 +133,13 @@ export class HttpEngine implements ConnectionOwner {
       server.listen({ port: options.port, host, backlog: options.backlog ?? DEFAULT_BACKLOG });
     });
     server.on("error", (error) => this.#handler.reportError(error, undefined));
-    this.#servers.push(server);
+    this.#listeners.push({
+      server,
+      secure,
+      acceptors: options.acceptors ?? DEFAULT_ACCEPTORS,
+      duplication: undefined,
+      copies: [],
+    });
     const info = server.address() as AddressInfo;
     const family = info.family === "IPv6" ? "IPv6" : "IPv4";
     const protocol = secure ? "https" : "http";
@@ -133,6 +165,54 @@ export class HttpEngine implements ConnectionOwner {
       return;
     }
     this.#connections.add(new Connection(socket, this, this.#handler, secure, Date.now()));
+    if (this.#connections.size === ACCEPTORS_START_AT) this.#addAcceptors();
+  }
+
+  /** Extra accept handles, once per listener, when connections first reach the threshold. */
+  #addAcceptors(): void {
+    if (duplicationUnavailable() !== undefined) return;
+    for (const listener of this.#listeners) {
+      if (listener.acceptors < 2 || listener.duplication !== undefined) continue;
+      const { server, secure } = listener;
+      listener.duplication = duplicateListener(server, listener.acceptors - 1, {
+        allowHalfOpen: true,
+        noDelay: !secure,
+        timeoutMs: DUPLICATION_TIMEOUT_MS,
+      });
+      listener.duplication.copies.then(
+        (copies) => {
+          for (const copy of copies) {
+            copy.on("error", (error) => this.#handler.reportError(error, undefined));
+            // A TLS server wraps whatever raw socket it is given on 'connection'.
+            copy.on("connection", (socket: Socket) =>
+              secure ? server.emit("connection", socket) : this.#accept(socket, false),
+            );
+          }
+          listener.copies = copies;
+          if (this.#closing) for (const copy of copies) copy.close();
+        },
+        (error: Error) => {
+          // Serving goes on with the one handle; a shutdown cancels on purpose.
+          if (!this.#closing) this.#handler.reportError(error, undefined);
+        },
+      );
+    }
+  }
+
+  /** Handles accepting right now, over every listener (for tests and diagnostics). */
+  get acceptHandleCount(): number {
+    let count = 0;
+    for (const listener of this.#listeners) {
+      count +=
+        (listener.server.listening ? 1 : 0) +
+        listener.copies.filter((copy) => copy.listening).length;
+    }
+    return count;
+  }
+
+  /** Resolves when every extra accept handle asked for so far has arrived or failed. */
+  async acceptorsSettled(): Promise<void> {
+    await Promise.allSettled(this.#listeners.map((listener) => listener.duplication?.copies));
   }
 
   connectionClosed(connection: Connection): void {
@@ -163,7 +243,12 @@ export class HttpEngine implements ConnectionOwner {
 
   async #shutdown(): Promise<void> {
     this.#closing = true;
-    for (const server of this.#servers) server.close();
+    const helpersGone: Promise<void>[] = [];
+    for (const listener of this.#listeners) {
+      if (listener.duplication !== undefined) helpersGone.push(listener.duplication.cancel());
+      listener.server.close();
+      for (const copy of listener.copies) copy.close();
+    }
     for (const connection of this.#connections) connection.shutdown();
     if (this.#connections.size > 0) {
       // Resolves when the last connection has really closed, gracefully or cut at the deadline.
@@ -178,8 +263,11 @@ export class HttpEngine implements ConnectionOwner {
     }
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
+    // A helper still running holds the socket open: it must be gone before "closed" is true.
+    await Promise.all(helpersGone);
+    const servers = this.#listeners.flatMap((listener) => [listener.server, ...listener.copies]);
     await Promise.all(
-      this.#servers.map((server) => (server.listening ? once(server, "close") : undefined)),
+      servers.map((server) => (server.listening ? once(server, "close") : undefined)),
     );
   }
 }

@@ -116,6 +116,12 @@ describe("configuration errors at start-up", () => {
       newApp().run({ port: 0, backlog: 1.5 }),
       /'backlog' must be a whole number/,
     );
+    for (const acceptors of [0, 2.5, 65]) {
+      await assert.rejects(
+        newApp().run({ port: 0, acceptors }),
+        /'acceptors' must be a whole number from 1 to 64/,
+      );
+    }
   });
 });
 

@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import net, { type AddressInfo } from "node:net";
+import { describe, it } from "node:test";
+import { Worker } from "node:worker_threads";
+import { type ListenOptions, Server } from "../../src/index.js";
+import { duplicateListener } from "../../src/wire/acceptors.js";
+import { ACCEPTORS_START_AT, DEFAULT_ACCEPTORS } from "../../src/wire/listener.js";
+import { RawClient } from "./client.js";
+import { tlsFixture } from "./harness.js";
+
+/**
+ * Extra accept handles on one listening socket (src/wire/acceptors.ts): libuv accepts one
+ * connection per handle per event-loop iteration, so a busy server needs several to drain a
+ * burst of new clients before they time out.
+ */
+
+const options = { allowHalfOpen: true, noDelay: true, timeoutMs: 10_000 };
+
+async function listening(server: net.Server): Promise<number> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return (server.address() as AddressInfo).port;
+}
+
+async function refused(port: number): Promise<boolean> {
+  const socket = net.connect(port, "127.0.0.1");
+  try {
+    await once(socket, "connect");
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ECONNREFUSED";
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe("duplicateListener", { timeout: 20_000 }, () => {
+  it("gives copies that keep accepting after the original closes, half-open like it", async () => {
+    const original = net.createServer({ allowHalfOpen: true });
+    const port = await listening(original);
+    const copies = await duplicateListener(original, 2, options).copies;
+    assert.equal(copies.length, 2);
+    original.close();
+    for (const copy of copies) {
+      assert.equal(copy.listening, true);
+      assert.equal((copy.address() as AddressInfo).port, port);
+      // Answers after the client's FIN and a turn of the loop: only a half-open socket can.
+      copy.on("connection", (socket: net.Socket) => {
+        socket.on("end", () => setImmediate(() => socket.end("after your FIN")));
+        socket.resume();
+      });
+    }
+    const client = net.connect(port, "127.0.0.1");
+    client.end("bye");
+    const chunks: Buffer[] = [];
+    client.on("data", (chunk: Buffer) => chunks.push(chunk));
+    await once(client, "end");
+    assert.equal(Buffer.concat(chunks).toString(), "after your FIN");
+    for (const copy of copies) copy.close();
+    assert.equal(await refused(port), true);
+  });
+
+  it("leaves nothing listening when cancelled before the copies arrive", async () => {
+    const original = net.createServer();
+    const port = await listening(original);
+    const duplication = duplicateListener(original, 3, options);
+    duplication.cancel();
+    await assert.rejects(duplication.copies, /Could not add accept handles.*cancelled/);
+    original.close();
+    assert.equal(await refused(port), true);
+  });
+
+  it("rejects with the reason when the helper does not answer in time", async () => {
+    const original = net.createServer();
+    const port = await listening(original);
+    const duplication = duplicateListener(original, 1, { ...options, timeoutMs: 0 });
+    await assert.rejects(duplication.copies, /gave no answer within 0 ms/);
+    original.close();
+    assert.equal(await refused(port), true);
+  });
+});
+
+/**
+ * Connects `count` raw TCP clients (in a worker, so they connect while this thread is blocked),
+ * then on the go signal sends one GET on each, over TLS if asked, and posts the status lines.
+ */
+const BURST_CLIENTS = `
+const { workerData, parentPort } = require("node:worker_threads");
+const net = require("node:net");
+const tls = require("node:tls");
+const { port, count, secure, shared } = workerData;
+const state = new Int32Array(shared);
+const sockets = [];
+for (let i = 0; i < count; i++) {
+  const socket = net.connect(port, "127.0.0.1", () => {
+    if (Atomics.add(state, 0, 1) + 1 < count) return;
+    Atomics.store(state, 1, 1);
+    Atomics.notify(state, 1);
+  });
+  socket.on("error", () => {});
+  sockets.push(socket);
+}
+const statuses = [];
+const go = setInterval(() => {
+  if (Atomics.load(state, 2) === 0) return;
+  clearInterval(go);
+  for (const raw of sockets) {
+    const socket = secure ? tls.connect({ socket: raw, rejectUnauthorized: false }) : raw;
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk) => {
+      text += chunk;
+      if (!text.includes("\\r\\n\\r\\n")) return;
+      statuses.push(text.slice(0, text.indexOf("\\r\\n")));
+      socket.destroy();
+      if (statuses.length === count) parentPort.postMessage(statuses);
+    });
+    socket.write("GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n");
+  }
+}, 5);
+`;
+
+const BURST = 40;
+
+/** Blocks this thread inside a check-phase callback until the worker's clients are connected. */
+function blockUntilConnected(state: Int32Array): Promise<void> {
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      Atomics.wait(state, 1, 0, 10_000);
+      resolve();
+    }),
+  );
+}
+
+async function burst(listen: Partial<ListenOptions>): Promise<{
+  handles: number;
+  acceptedInOneIteration: number | undefined;
+  statuses: string[];
+}> {
+  const app = new Server({ logger: false, timeouts: { shutdown: 1_000 } });
+  app.get("/", () => "ok");
+  const { port } = await app.run({ port: 0, ...listen });
+  const secure = listen.tls !== undefined;
+  const held: RawClient[] = [];
+  try {
+    // Served requests prove each connection was accepted: the threshold is then crossed.
+    for (let index = 0; index < ACCEPTORS_START_AT; index++) {
+      const client = await RawClient.connect(port, { tls: secure });
+      client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      assert.equal((await client.response("GET")).status, 200);
+      held.push(client);
+    }
+    await app.engine.acceptorsSettled();
+    const handles = app.engine.acceptHandleCount;
+    const shared = new SharedArrayBuffer(12);
+    const state = new Int32Array(shared);
+    const worker = new Worker(BURST_CLIENTS, {
+      eval: true,
+      workerData: { port, count: BURST, secure, shared },
+    });
+    try {
+      const answered = once(worker, "message");
+      await blockUntilConnected(state);
+      assert.equal(Atomics.load(state, 0), BURST, "the burst's clients did not all connect");
+      // The next iteration's poll phase accepts once per handle; its check phase then counts.
+      const before = app.engine.connectionCount;
+      const afterOneIteration = await new Promise<number>((resolve) =>
+        setImmediate(() => resolve(app.engine.connectionCount)),
+      );
+      Atomics.store(state, 2, 1);
+      const [statuses] = (await answered) as [string[]];
+      // A TLS connection counts only after its handshake, so the count says nothing there.
+      return {
+        handles,
+        acceptedInOneIteration: secure ? undefined : afterOneIteration - before,
+        statuses,
+      };
+    } finally {
+      await worker.terminate();
+    }
+  } finally {
+    for (const client of held) client.destroy();
+    await app.close();
+    assert.equal(app.engine.acceptHandleCount, 0);
+    assert.equal(await refused(port), true, "a closed server still accepts");
+  }
+}
+
+describe("accept handles of a busy server", { timeout: 60_000 }, () => {
+  it(`adds ${DEFAULT_ACCEPTORS - 1} at ${ACCEPTORS_START_AT} open connections, and each accepts`, async () => {
+    const result = await burst({});
+    assert.equal(result.handles, DEFAULT_ACCEPTORS);
+    assert.equal(result.acceptedInOneIteration, DEFAULT_ACCEPTORS);
+    assert.deepEqual(result.statuses, Array(BURST).fill("HTTP/1.1 200 OK"));
+  });
+
+  it("keeps one handle with acceptors: 1, and accepts one connection per iteration", async () => {
+    const result = await burst({ acceptors: 1 });
+    assert.equal(result.handles, 1);
+    assert.equal(result.acceptedInOneIteration, 1);
+    assert.deepEqual(result.statuses, Array(BURST).fill("HTTP/1.1 200 OK"));
+  });
+
+  it("hands connections accepted by the extra handles to TLS", async () => {
+    const result = await burst({ tls: tlsFixture(), acceptors: 8 });
+    assert.equal(result.handles, 8);
+    assert.deepEqual(result.statuses, Array(BURST).fill("HTTP/1.1 200 OK"));
+  });
+});
