@@ -18,6 +18,9 @@ import { Socket } from "node:net";
  *
  * The buffer is reused by the next read of any connection: whatever a reader keeps past its
  * callback, it must copy (the connection copies request heads and body bytes; see Connection).
+ *
+ * `SLOW_SERV_SHARED_READS=0` in the environment turns it off for the process: a way out, without
+ * a code change, should a Node release keep the internals but change what they mean.
  */
 
 /** 64 KiB: what libuv asks Node for on each read, so reads are no smaller than on the default path. */
@@ -64,7 +67,7 @@ export function readIntoSharedBuffer(socket: Socket, callback: ReadCallback): bo
   // Stand-ins (in-process injection) have none of this; judging Node by one would turn the fast
   // path off for the whole process.
   if (!(socket instanceof Socket)) return false;
-  slots ??= findSlots(socket);
+  slots ??= process.env.SLOW_SERV_SHARED_READS === "0" ? null : findSlots(socket);
   const handle = handleOf(socket);
   if (slots === null || handle === undefined) return false;
   const record = socket as unknown as Record<symbol, unknown>;

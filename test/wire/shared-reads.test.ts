@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { EventEmitter } from "node:events";
 import net from "node:net";
 import { describe, it } from "node:test";
@@ -241,5 +242,35 @@ describe("shared read buffer", { timeout: 10_000 }, () => {
         }
       },
     );
+  });
+
+  it("is off for the process with SLOW_SERV_SHARED_READS=0", async () => {
+    const module = new URL("../../src/wire/shared-reads.js", import.meta.url).href;
+    const script = `
+      import net from "node:net";
+      import { readIntoSharedBuffer } from ${JSON.stringify(module)};
+      const server = net.createServer((socket) => {
+        process.stdout.write(String(readIntoSharedBuffer(socket, () => {})));
+        socket.destroy();
+        server.close();
+      });
+      server.listen(0, "127.0.0.1", () => {
+        net.connect(server.address().port, "127.0.0.1").on("error", () => {});
+      });`;
+    const takesPath = (setting: string | undefined): Promise<string> => {
+      const { SLOW_SERV_SHARED_READS: _ignored, ...env } = process.env;
+      if (setting !== undefined) env.SLOW_SERV_SHARED_READS = setting;
+      return new Promise((resolve, reject) => {
+        execFile(
+          process.execPath,
+          ["--input-type=module", "-e", script],
+          { env, timeout: 5_000 },
+          (error, stdout) => (error ? reject(error) : resolve(stdout)),
+        );
+      });
+    };
+    assert.equal(await takesPath("0"), "false");
+    assert.equal(await takesPath(undefined), "true");
+    assert.equal(await takesPath("1"), "true");
   });
 });
