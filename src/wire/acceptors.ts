@@ -17,14 +17,19 @@ import net from "node:net";
  * Node has no dup(2), and `reusePort` needs Node 22.12. What it does have is handle passing over
  * an IPC channel, as `node:cluster` uses it: the kernel installs a new descriptor for the same
  * socket in the receiving process. So a short-lived helper process receives the listening
- * server once and sends it back `copies` times; each copy arrives here as a listening
- * `net.Server` with its own descriptor. The helper then exits. Public APIs only.
+ * socket's handle once and sends it back `copies` times; each copy arrives here with its own
+ * descriptor and becomes a `net.Server` (`server.listen(handle)`). The helper is then killed.
+ *
+ * The bare handle is passed (`server._handle`), not the `net.Server`: Node makes a received
+ * server listen in the receiving process, so the helper would accept connections of its own and
+ * reset them when it exits, and would call listen(2) with Node's default backlog of 511, which
+ * shrinks the queue of the one socket every handle shares. A bare handle is neither.
  */
 
-/** The helper: echoes the server it is sent, `copies` times; killed once they have arrived. */
+/** The helper: echoes the handle it is sent, `copies` times; killed once they have arrived. */
 const HELPER_SOURCE = `
-process.once("message", (copies, server) => {
-  for (let i = 0; i < copies; i++) process.send("copy", server);
+process.once("message", (copies, handle) => {
+  for (let i = 0; i < copies; i++) process.send("copy", handle);
 });
 process.on("disconnect", () => process.exit(0));
 `;
@@ -67,17 +72,26 @@ export interface Duplication {
   cancel(): Promise<void>;
 }
 
-/**
- * Gets `count` more handles on `server`'s listening socket. Sockets they accept behave as the
- * original's do (`allowHalfOpen`, `noDelay`); attach 'connection' listeners to each copy.
- */
+export interface DuplicationOptions {
+  /** For the copies' sockets, as for the original's (`net.createServer` options). */
+  allowHalfOpen: boolean;
+  noDelay: boolean;
+  /** The listen(2) backlog the original asked for: every handle sets it on the shared socket. */
+  backlog: number;
+  timeoutMs: number;
+  /** Attached to each copy before it listens, so no connection can arrive unheard. */
+  onConnection: (socket: net.Socket) => void;
+  onError: (error: Error) => void;
+}
+
+/** Gets `count` more handles on `server`'s listening socket, each a listening `net.Server`. */
 export function duplicateListener(
   server: net.Server,
   count: number,
-  options: { allowHalfOpen: boolean; noDelay: boolean; timeoutMs: number },
+  options: DuplicationOptions,
 ): Duplication {
-  // Once settled (or cancelled) any copy still arriving is closed at once: Node makes every
-  // received server listen before handing it over, so an ignored one would accept forever.
+  const handle = (server as unknown as { _handle?: object | null })._handle;
+  // Once settled (or cancelled) any copy still arriving is closed at once.
   let settled = false;
   const received: net.Server[] = [];
   // NODE_OPTIONS could load the application's loaders or profilers into the helper.
@@ -118,21 +132,30 @@ export function duplicateListener(
     helper.on("exit", (code, signal) => {
       fail(`the helper process exited early (${signal ?? `code ${code}`})`);
     });
-    helper.on("message", (_message, handle) => {
-      if (!(handle instanceof net.Server)) return;
+    helper.on("message", (_message, copyHandle: unknown) => {
+      if (copyHandle === undefined) return;
+      const copy = net.createServer(
+        { allowHalfOpen: options.allowHalfOpen, noDelay: options.noDelay },
+        options.onConnection,
+      );
+      copy.on("error", options.onError);
+      copy.listen(copyHandle, options.backlog);
       if (settled) {
-        handle.close();
+        copy.close();
         return;
       }
-      // Node makes the copy a plain net.Server; the sockets it accepts take these from it.
-      Object.assign(handle, { allowHalfOpen: options.allowHalfOpen, noDelay: options.noDelay });
-      received.push(handle);
+      received.push(copy);
       if (received.length < count) return;
       settled = true;
       clearTimeout(timer);
       stopHelper().then(() => resolve(received));
     });
-    helper.send(count, server, (error) => {
+    if (handle === undefined || handle === null) {
+      fail("the server is not listening");
+      return;
+    }
+    // Typed for sockets and servers; Node passes bare TCP handles as well ("net.Native").
+    helper.send(count, handle as net.Server, (error) => {
       if (error) fail(error.message, error);
     });
   });

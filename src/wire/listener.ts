@@ -54,6 +54,7 @@ interface Listener {
   readonly server: net.Server;
   readonly secure: boolean;
   readonly acceptors: number;
+  readonly backlog: number;
   duplication: Duplication | undefined;
   copies: net.Server[];
 }
@@ -117,6 +118,7 @@ export class HttpEngine implements ConnectionOwner {
     );
     if (secure) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
     const host = options.host ?? "127.0.0.1";
+    const backlog = options.backlog ?? DEFAULT_BACKLOG;
     await new Promise<void>((resolve, reject) => {
       // Plain listeners removed once settled: a later server error must not become an
       // unhandled rejection of this long-finished wait.
@@ -130,13 +132,14 @@ export class HttpEngine implements ConnectionOwner {
       };
       server.once("listening", onListening);
       server.once("error", onError);
-      server.listen({ port: options.port, host, backlog: options.backlog ?? DEFAULT_BACKLOG });
+      server.listen({ port: options.port, host, backlog });
     });
     server.on("error", (error) => this.#handler.reportError(error, undefined));
     this.#listeners.push({
       server,
       secure,
       acceptors: options.acceptors ?? DEFAULT_ACCEPTORS,
+      backlog,
       duplication: undefined,
       copies: [],
     });
@@ -177,17 +180,16 @@ export class HttpEngine implements ConnectionOwner {
       listener.duplication = duplicateListener(server, listener.acceptors - 1, {
         allowHalfOpen: true,
         noDelay: !secure,
+        backlog: listener.backlog,
         timeoutMs: DUPLICATION_TIMEOUT_MS,
+        // A TLS server wraps whatever raw socket it is given on 'connection'.
+        onConnection: secure
+          ? (socket) => server.emit("connection", socket)
+          : (socket) => this.#accept(socket, false),
+        onError: (error) => this.#handler.reportError(error, undefined),
       });
       listener.duplication.copies.then(
         (copies) => {
-          for (const copy of copies) {
-            copy.on("error", (error) => this.#handler.reportError(error, undefined));
-            // A TLS server wraps whatever raw socket it is given on 'connection'.
-            copy.on("connection", (socket: Socket) =>
-              secure ? server.emit("connection", socket) : this.#accept(socket, false),
-            );
-          }
           listener.copies = copies;
           if (this.#closing) for (const copy of copies) copy.close();
         },
