@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import cluster from "node:cluster";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -96,10 +96,20 @@ export function duplicateListener(
   const received: net.Server[] = [];
   // NODE_OPTIONS could load the application's loaders or profilers into the helper.
   const { NODE_OPTIONS: _ignored, ...env } = process.env;
-  const helper = spawn(process.execPath, ["-e", HELPER_SOURCE], {
-    stdio: ["ignore", "ignore", "ignore", "ipc"],
-    env,
-  });
+  let helper: ChildProcess;
+  try {
+    helper = spawn(process.execPath, ["-e", HELPER_SOURCE], {
+      stdio: ["ignore", "ignore", "ignore", "ipc"],
+      env,
+    });
+  } catch (error) {
+    // Thrown at once, e.g. where Node's permission model forbids child processes.
+    const reason = error instanceof Error ? error.message : String(error);
+    const failure = new Error(`Could not add accept handles to the listener: ${reason}`, {
+      cause: error,
+    });
+    return { copies: Promise.reject(failure), cancel: () => Promise.resolve() };
+  }
   helper.unref();
   helper.channel?.unref();
   const exited = new Promise<void>((resolve) => {

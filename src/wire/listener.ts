@@ -176,18 +176,7 @@ export class HttpEngine implements ConnectionOwner {
     if (duplicationUnavailable() !== undefined) return;
     for (const listener of this.#listeners) {
       if (listener.acceptors < 2 || listener.duplication !== undefined) continue;
-      const { server, secure } = listener;
-      listener.duplication = duplicateListener(server, listener.acceptors - 1, {
-        allowHalfOpen: true,
-        noDelay: !secure,
-        backlog: listener.backlog,
-        timeoutMs: DUPLICATION_TIMEOUT_MS,
-        // A TLS server wraps whatever raw socket it is given on 'connection'.
-        onConnection: secure
-          ? (socket) => server.emit("connection", socket)
-          : (socket) => this.#accept(socket, false),
-        onError: (error) => this.#handler.reportError(error, undefined),
-      });
+      listener.duplication = this.#duplicate(listener);
       listener.duplication.copies.then(
         (copies) => {
           listener.copies = copies;
@@ -199,6 +188,21 @@ export class HttpEngine implements ConnectionOwner {
         },
       );
     }
+  }
+
+  #duplicate(listener: Listener): Duplication {
+    const { server, secure } = listener;
+    return duplicateListener(server, listener.acceptors - 1, {
+      allowHalfOpen: true,
+      noDelay: !secure,
+      backlog: listener.backlog,
+      timeoutMs: DUPLICATION_TIMEOUT_MS,
+      // A TLS server wraps whatever raw socket it is given on 'connection'.
+      onConnection: secure
+        ? (socket) => server.emit("connection", socket)
+        : (socket) => this.#accept(socket, false),
+      onError: (error) => this.#handler.reportError(error, undefined),
+    });
   }
 
   /** Handles accepting right now, over every listener (for tests and diagnostics). */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { once } from "node:events";
 import net, { type AddressInfo } from "node:net";
 import { describe, it } from "node:test";
@@ -232,5 +233,45 @@ describe("accept handles of a busy server", { timeout: 60_000 }, () => {
     const result = await burst({ tls: tlsFixture(), acceptors: 8 }, 40);
     assert.equal(result.handles, 8);
     assert.deepEqual(result.statuses, Array(40).fill("HTTP/1.1 200 OK"));
+  });
+
+  it("keeps serving with one handle, and logs why, where child processes are forbidden", async () => {
+    const index = new URL("../../src/index.js", import.meta.url).href;
+    // The server and its clients in one process run under Node's permission model.
+    const script = `
+      import net from "node:net";
+      import { Server } from ${JSON.stringify(index)};
+      const logged = [];
+      const app = new Server({
+        logger: { info() {}, warn() {}, error: (message, fields) => logged.push(fields.error.message) },
+      });
+      app.get("/", () => "ok");
+      const { port } = await app.run({ port: 0 });
+      const answers = await Promise.all(Array.from({ length: ${ACCEPTORS_START_AT + 20} }, () =>
+        new Promise((resolve, reject) => {
+          const socket = net.connect(port, "127.0.0.1");
+          socket.on("error", reject);
+          socket.once("data", (data) => resolve(data.toString().split("\\r\\n")[0]));
+          socket.write("GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n");
+        })));
+      await app.engine.acceptorsSettled();
+      console.log(JSON.stringify({ answers: [...new Set(answers)], handles: app.engine.acceptHandleCount, logged }));
+      process.exit(0);`;
+    const major = Number(process.versions.node.split(".")[0]);
+    const permission = major >= 22 ? "--permission" : "--experimental-permission";
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [permission, "--allow-fs-read=*", "--no-warnings", "--input-type=module", "-e", script],
+        { timeout: 20_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(stderr || error.message)) : resolve(stdout),
+      );
+    });
+    const result = JSON.parse(output) as { answers: string[]; handles: number; logged: string[] };
+    assert.deepEqual(result.answers, ["HTTP/1.1 200 OK"]);
+    assert.equal(result.handles, 1);
+    assert.equal(result.logged.length, 1);
+    assert.match(result.logged[0]!, /^Could not add accept handles to the listener: /);
   });
 });
