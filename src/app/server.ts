@@ -6,7 +6,13 @@ import type { RequestBody } from "../wire/body.js";
 import type { ExchangeHandler } from "../wire/connection.js";
 import type { RequestHead } from "../wire/head.js";
 import { HttpError } from "../wire/http-error.js";
-import { type BoundAddress, HttpEngine, type ListenOptions } from "../wire/listener.js";
+import {
+  type BoundAddress,
+  DEFAULT_ACCEPTORS,
+  DEFAULT_BACKLOG,
+  HttpEngine,
+  type ListenOptions,
+} from "../wire/listener.js";
 import {
   ConfigError,
   type HttpLimits,
@@ -124,10 +130,21 @@ function configured<T>(option: string, resolve: () => T): T {
   }
 }
 
-function checkCount(name: string, value: unknown, fallback: number): number {
+/** A whole number from 1 to `max`; `why` says in the error what the bound means. */
+function checkCount(
+  name: string,
+  value: unknown,
+  fallback: number,
+  max = Number.POSITIVE_INFINITY,
+  why?: string,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new ConfigError(`'${name}' must be a whole number ≥ 1, got ${String(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    const range = max === Number.POSITIVE_INFINITY ? "≥ 1" : `from 1 to ${max}`;
+    const reason = why === undefined ? "" : ` (${why})`;
+    throw new ConfigError(
+      `'${name}' must be a whole number ${range}${reason}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -486,22 +503,21 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     ) {
       throw new ConfigError("'tls' needs both 'key' and 'cert' (PEM strings or Buffers)");
     }
-    const backlog = options.backlog;
-    if (backlog !== undefined && (!Number.isInteger(backlog) || backlog < 1)) {
-      throw new ConfigError(
-        `'backlog' must be a whole number ≥ 1 (the kernel caps it at net.core.somaxconn), got ${String(backlog)}`,
-      );
-    }
-    const acceptors = options.acceptors;
-    if (
-      acceptors !== undefined &&
-      (!Number.isInteger(acceptors) || acceptors < 1 || acceptors > 64)
-    ) {
-      throw new ConfigError(
-        `'acceptors' must be a whole number from 1 to 64 (1 never adds accept handles), got ${String(acceptors)}`,
-      );
-    }
-    return this.engine.listen({ ...options, port });
+    const backlog = checkCount(
+      "backlog",
+      options.backlog,
+      DEFAULT_BACKLOG,
+      Number.POSITIVE_INFINITY,
+      "the kernel caps it at net.core.somaxconn",
+    );
+    const acceptors = checkCount(
+      "acceptors",
+      options.acceptors,
+      DEFAULT_ACCEPTORS,
+      64,
+      "1 never adds accept handles",
+    );
+    return this.engine.listen({ ...options, port, backlog, acceptors });
   }
 
   /**
