@@ -47,8 +47,10 @@ const IP_LITERAL = table(
 
 /**
  * Whether `source[start, end)` is a Host value: uri-host [ ":" port ] (RFC 9110 §7.2), the host a
- * reg-name (possibly empty) or a bracketed IP literal, the port at most five digits. One colon
- * only outside brackets, so `a:b:c`, `[::1` or `a]:80` are rejected rather than guessed at.
+ * reg-name or a bracketed IP literal, the port at most five digits. One colon only outside
+ * brackets, so `a:b:c`, `[::1` or `a]:80` are rejected rather than guessed at. An empty value is
+ * allowed (RFC 9112 §3.2: no authority), but not an empty host before a port (`:80`): that names
+ * an http URI with an empty host, which RFC 9110 §4.2.1 says to reject as invalid.
  */
 export function isValidHost(source: Uint8Array, start: number, end: number): boolean {
   let cursor = start;
@@ -59,6 +61,7 @@ export function isValidHost(source: Uint8Array, start: number, end: number): boo
     cursor++;
   } else {
     while (cursor < end && REG_NAME[source[cursor]!] === 1) cursor++;
+    if (cursor === start && cursor < end) return false;
   }
   if (cursor === end) return true;
   if (source[cursor] !== COLON) return false;

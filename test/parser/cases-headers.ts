@@ -128,6 +128,8 @@ export const HEADER_CASES: ParserCase[] = [
   withHost("Host with text after an IP literal", ["Host: [::1]x"], 400),
   withHost("Host with a non-hex IP literal", ["Host: [::g]"], 400),
   withHost("Host with a bare IPv6 address", ["Host: ::1"], 400),
+  withHost("Host with a port but no host", ["Host: :80"], 400),
+  withHost("Host that is only a colon", ["Host: :"], 400),
   {
     name: "HTTP/1.0 with a Host",
     input: "GET / HTTP/1.0\r\nHost: a\r\n\r\n",

@@ -93,6 +93,7 @@ describe("request-target forms", { timeout: 10_000 }, () => {
       "Invalid Host header",
     ],
     ["Host with userinfo", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", "Invalid Host header"],
+    ["Host with a port but no host", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", "Invalid Host header"],
     [
       "two Host fields",
       "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
