@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type PeerName, type RunningPeer, startPeer } from "./peers.js";
-import { cpuMicrosPerRequest, readCpuTicks, readRssKb } from "./proc-stats.js";
+import {
+  coreShare,
+  cpuMicrosPerRequest,
+  readCpuTicks,
+  readReapedChildTicks,
+  readRssKb,
+} from "./proc-stats.js";
 import type { LoadScenario } from "./scenarios.js";
 import type { RunSettings } from "./settings.js";
 import { roundOrder } from "./stats.js";
@@ -15,6 +21,11 @@ export interface LoadRound {
   wrk: WrkResult;
   cpuUsPerRequest: number;
   rssKb: number;
+  /**
+   * wrk's CPU time over its run time (1 = its whole core). Near 1, req/s measures wrk rather than
+   * the server, and a faster server cannot show it.
+   */
+  loadCoreShare: number;
 }
 
 export interface PeerLoadResult {
@@ -92,6 +103,7 @@ async function measure(
 ): Promise<LoadRound> {
   const { peer } = prepared;
   const ticksBefore = readCpuTicks(peer.pid);
+  const loadTicksBefore = readReapedChildTicks();
   const wrk = await runWrk({
     url: `http://127.0.0.1:${peer.port}${scenario.path}`,
     connections: scenario.connections,
@@ -100,6 +112,7 @@ async function measure(
     headers: prepared.headers,
     ...scriptOptions(scenario, bodyFile),
   });
+  const loadTicks = readReapedChildTicks() - loadTicksBefore;
   const { exitCode, signalCode } = peer.child.process;
   if (exitCode !== null || signalCode !== null) {
     throw new Error(
@@ -112,6 +125,7 @@ async function measure(
     wrk,
     cpuUsPerRequest: cpuMicrosPerRequest(ticksBefore, ticksAfter, wrk.requests),
     rssKb,
+    loadCoreShare: coreShare(loadTicks, wrk.seconds),
   };
 }
 
@@ -148,7 +162,8 @@ export async function runLoadScenario(
         log(
           `  round ${round + 1}/${settings.rounds} ${item.peer.name.padEnd(9)} ` +
             `${Math.round(result.wrk.requestsPerSecond).toLocaleString("en-US")} req/s, ` +
-            `${result.cpuUsPerRequest.toFixed(2)} µs CPU/req`,
+            `${result.cpuUsPerRequest.toFixed(2)} µs CPU/req, ` +
+            `wrk ${(result.loadCoreShare * 100).toFixed(0)}% of its core`,
         );
       }
     }

@@ -3,16 +3,32 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 
-/** utime + stime in clock ticks; the comm field may contain spaces and parens, so split after ")". */
-export function parseCpuTicks(stat: string): number {
+/** The numeric fields after the comm, which may contain spaces and parens: split after ")". */
+function statFields(stat: string, ...indexes: number[]): number[] {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // After the comm, field 3 (state) is index 0, so utime (14) is 11 and stime (15) is 12.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) {
+  const values = indexes.map((index) => Number(fields[index]));
+  if (!values.every(Number.isFinite)) {
     throw new Error(`unexpected /proc/PID/stat format: ${stat.slice(0, 120)}`);
   }
-  return utime + stime;
+  return values;
+}
+
+// After the comm, field 3 (state) is index 0, so utime (14) is 11, stime 12, cutime 13, cstime 14.
+
+/** utime + stime in clock ticks. */
+export function parseCpuTicks(stat: string): number {
+  const [utime, stime] = statFields(stat, 11, 12);
+  return utime! + stime!;
+}
+
+/**
+ * cutime + cstime in clock ticks: the CPU of children that have exited and been waited for. Read
+ * from /proc/self/stat around one wrk run, their difference is wrk's own CPU time, since no other
+ * child of the harness exits meanwhile.
+ */
+export function parseReapedChildTicks(stat: string): number {
+  const [cutime, cstime] = statFields(stat, 13, 14);
+  return cutime! + cstime!;
 }
 
 export function parseRssKb(status: string): number {
@@ -23,6 +39,10 @@ export function parseRssKb(status: string): number {
 
 export function readCpuTicks(pid: number): number {
   return parseCpuTicks(readFileSync(`/proc/${pid}/stat`, "latin1"));
+}
+
+export function readReapedChildTicks(): number {
+  return parseReapedChildTicks(readFileSync("/proc/self/stat", "latin1"));
 }
 
 export function readRssKb(pid: number): number {
@@ -41,6 +61,12 @@ export function clockTicksPerSecond(): number {
     if (!Number.isFinite(ticksPerSecond) || ticksPerSecond <= 0) ticksPerSecond = 100;
   }
   return ticksPerSecond;
+}
+
+/** The share of `seconds` that `ticks` of CPU time fill: 1 is a whole core. */
+export function coreShare(ticks: number, seconds: number): number {
+  if (seconds <= 0) return Number.NaN;
+  return ticks / clockTicksPerSecond() / seconds;
 }
 
 /** Microseconds of server CPU per request over a measurement window. */

@@ -1,10 +1,10 @@
 // Markdown for the terminal and bench/RESULTS.md.
-import type { LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
+import type { LoadRound, LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
 import type { MemoryScenarioResult } from "./measure-memory.js";
 import { BASELINE_PEER } from "./peers.js";
 import type { MachineInfo } from "./proc-stats.js";
 import type { RunSettings } from "./settings.js";
-import { median, medianRatio, NOISE_THRESHOLD, spread } from "./stats.js";
+import { LOAD_BOUND_SHARE, median, medianRatio, NOISE_THRESHOLD, spread } from "./stats.js";
 
 export interface RunMeta {
   machine: MachineInfo;
@@ -47,34 +47,45 @@ export function errorSummary(peer: PeerLoadResult): string {
   return parts.length === 0 ? "0" : parts.map(([kind, count]) => `${kind} ${count}`).join(", ");
 }
 
+function percent(share: number): string {
+  return Number.isFinite(share) ? `${Math.round(share * 100)}%` : "—";
+}
+
+function ratioText(ratio: number): string {
+  return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "—";
+}
+
 export function renderLoadTable(result: LoadScenarioResult): string {
   const { scenario } = result;
   const baseline = result.peers.find(
     (peer) => peer.peer === BASELINE_PEER && peer.rounds.length > 0,
   );
+  const sameRound = (peer: PeerLoadResult, select: (round: LoadRound) => number): number =>
+    baseline === undefined
+      ? Number.NaN
+      : medianRatio(peer.rounds.map(select), baseline.rounds.map(select));
   const rows = result.peers.map((peer) => {
     if (peer.notApplicable !== undefined) {
-      return [peer.peer, "n/a", "—", "—", "—", "—", "—", "—", peer.notApplicable];
+      return [peer.peer, "n/a", "—", "—", "—", "—", "—", "—", "—", "—", peer.notApplicable];
     }
     const rates = peer.rounds.map((round) => round.wrk.requestsPerSecond);
     const noise = spread(rates);
-    const ratio =
-      baseline === undefined
-        ? Number.NaN
-        : medianRatio(
-            rates,
-            baseline.rounds.map((round) => round.wrk.requestsPerSecond),
-          );
+    const loadShare = median(peer.rounds.map((round) => round.loadCoreShare));
+    const notes: string[] = [];
+    if (noise > NOISE_THRESHOLD) notes.push(`⚠ noisy: rounds spread ${(noise * 100).toFixed(0)}%`);
+    if (loadShare >= LOAD_BOUND_SHARE) notes.push("⚠ load-bound: req/s measures wrk");
     return [
       peer.peer,
       integer.format(median(rates)),
-      Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "—",
+      ratioText(sameRound(peer, (round) => round.wrk.requestsPerSecond)),
       formatLatency(median(peer.rounds.map((round) => round.wrk.p50Us))),
       formatLatency(median(peer.rounds.map((round) => round.wrk.p99Us))),
       fixed(median(peer.rounds.map((round) => round.cpuUsPerRequest)), 2),
+      ratioText(sameRound(peer, (round) => round.cpuUsPerRequest)),
       fixed(Math.max(...peer.rounds.map((round) => round.rssKb)) / 1024, 1),
+      percent(loadShare),
       errorSummary(peer),
-      noise > NOISE_THRESHOLD ? `⚠ noisy: rounds spread ${(noise * 100).toFixed(0)}%` : "",
+      notes.join("; "),
     ];
   });
   const title = `### ${scenario.id}. ${scenario.title} — ${scenario.connections} connection${scenario.connections === 1 ? "" : "s"}`;
@@ -85,7 +96,9 @@ export function renderLoadTable(result: LoadScenarioResult): string {
     "p50",
     "p99",
     "CPU µs/req",
+    "CPU vs node:http",
     "RSS MB",
+    "wrk core",
     "errors",
     "note",
   ];
@@ -179,7 +192,11 @@ export function renderHeader(meta: RunMeta): string {
     `- ${settings.rounds} round(s) × ${settings.durationS} s per peer, warm-up ${settings.warmupS} s; ${pinning}`,
     "- Ratios are to node:http measured in the same round (median over rounds); " +
       `rounds whose req/s spread exceeds ${NOISE_THRESHOLD * 100}% are flagged noisy.`,
-    "- CPU µs/req is the server's utime+stime (/proc/PID/stat) per request: noise moves it less than req/s.",
+    "- CPU µs/req is the server's utime+stime (/proc/PID/stat) per request: noise moves it less than req/s. " +
+      "CPU vs node:http is its same-round ratio (lower is better).",
+    "- wrk core is wrk's own CPU time over its run (cutime+cstime of the harness around it): " +
+      `at ${LOAD_BOUND_SHARE * 100}% or more wrk is the bottleneck, so req/s measures wrk, not the ` +
+      "server, and servers faster than that all show the same req/s (flagged load-bound).",
     "- bare-net is a reference, not a competitor: a node:net server that only finds where each " +
       "request ends and writes prebuilt answers (bench/peers/bare-net.ts). It marks the ceiling " +
       "node:net leaves for any HTTP server.",

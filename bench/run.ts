@@ -6,13 +6,14 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { installCleanup, killAllChildren } from "./children.js";
 import { parseCliOptions, USAGE } from "./cli-options.js";
-import { runLoadScenario, VerificationError } from "./measure-load.js";
-import { runMemoryScenario } from "./measure-memory.js";
+import { type LoadScenarioResult, runLoadScenario, VerificationError } from "./measure-load.js";
+import { type MemoryScenarioResult, runMemoryScenario } from "./measure-memory.js";
 import { defaultPeers, unavailableReason } from "./peers.js";
 import { machineInfo } from "./proc-stats.js";
 import { type RunMeta, renderHeader, renderLoadTable, renderMemoryTable } from "./report.js";
 import { findScenario } from "./scenarios.js";
 import { chooseCores, type RunSettings } from "./settings.js";
+import { evaluateTargets, renderTargets } from "./targets.js";
 import { wrkVersion } from "./wrk.js";
 
 const resultsFile = fileURLToPath(new URL("../../bench/RESULTS.md", import.meta.url));
@@ -77,18 +78,31 @@ async function main(): Promise<void> {
     command: ["node build/bench/run.js", ...argv].join(" "),
     settings,
   };
-  const sections: string[] = [renderHeader(meta)];
-  process.stdout.write(`${sections[0]}\n\n`);
+  const header = renderHeader(meta);
+  process.stdout.write(`${header}\n\n`);
+  const sections: string[] = [];
+  const loads: LoadScenarioResult[] = [];
+  const memories: MemoryScenarioResult[] = [];
   for (const id of settings.scenarios) {
     const scenario = findScenario(id)!;
     log(`scenario ${id}: ${scenario.title}`);
-    const section =
-      scenario.kind === "load"
-        ? renderLoadTable(await runLoadScenario(scenario, settings, log))
-        : renderMemoryTable(await runMemoryScenario(scenario, settings, log));
+    let section: string;
+    if (scenario.kind === "load") {
+      const result = await runLoadScenario(scenario, settings, log);
+      loads.push(result);
+      section = renderLoadTable(result);
+    } else {
+      const result = await runMemoryScenario(scenario, settings, log);
+      memories.push(result);
+      section = renderMemoryTable(result);
+    }
     sections.push(section);
     process.stdout.write(`${section}\n\n`);
   }
+  // The verdicts go first in the file, where a reader looks; on the terminal they come last.
+  const targets = renderTargets(evaluateTargets(loads, memories));
+  if (targets !== "") process.stdout.write(`${targets}\n\n`);
+  sections.unshift(header, ...(targets === "" ? [] : [targets]), "## Scenarios");
   writeFileSync(resultsFile, `${sections.join("\n\n")}\n`);
   log(`bench: results written to ${resultsFile}`);
 }

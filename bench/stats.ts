@@ -1,5 +1,7 @@
 // Summaries over rounds: medians, same-round ratios to the baseline, and a noise flag.
 export const NOISE_THRESHOLD = 0.1;
+/** wrk's share of its core above which a round measures wrk more than the server. */
+export const LOAD_BOUND_SHARE = 0.9;
 
 export function median(values: readonly number[]): number {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);

@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { test } from "node:test";
 import {
   clockTicksPerSecond,
+  coreShare,
   cpuMicrosPerRequest,
   parseCpuTicks,
+  parseReapedChildTicks,
   parseRssKb,
   readCpuTicks,
+  readReapedChildTicks,
   readRssKb,
 } from "../../bench/proc-stats.js";
 
@@ -39,4 +44,25 @@ test("this process's own counters are readable and CPU time grows with work", ()
   assert.ok(spin > 0);
   assert.ok(readCpuTicks(process.pid) > before);
   assert.ok(readRssKb(process.pid) > 1000);
+});
+
+test("cutime + cstime are read from the same line, after a comm with spaces", () => {
+  const stat =
+    "4242 (node (x) y) S 1 4242 4242 0 -1 4194560 5000 0 0 0 731 269 40 2 20 0 11 0 100 1000 2000";
+  assert.equal(parseReapedChildTicks(stat), 42);
+  assert.throws(() => parseReapedChildTicks("1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12"), /unexpected/);
+});
+
+test("a child's CPU time is counted once it has exited and been waited for", async () => {
+  const before = readReapedChildTicks();
+  // The child spins for 300 ms of CPU; Node reaps it before 'exit' fires.
+  const child = spawn(process.execPath, [
+    "-e",
+    "const end = process.cpuUsage().user + 300000; while (process.cpuUsage().user < end);",
+  ]);
+  const [code] = (await once(child, "exit")) as [number];
+  assert.equal(code, 0);
+  const seconds = (readReapedChildTicks() - before) / clockTicksPerSecond();
+  assert.ok(seconds >= 0.25, `reaped child CPU ${seconds} s, expected about 0.3 s or more`);
+  assert.equal(coreShare(clockTicksPerSecond(), 2), 0.5);
 });
