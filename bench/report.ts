@@ -196,7 +196,9 @@ export function renderHeader(meta: RunMeta): string {
       "CPU vs node:http is its same-round ratio (lower is better).",
     "- wrk core is wrk's own CPU time over its run (cutime+cstime of the harness around it): " +
       `at ${LOAD_BOUND_SHARE * 100}% or more wrk is the bottleneck, so req/s measures wrk, not the ` +
-      "server, and servers faster than that all show the same req/s (flagged load-bound).",
+      "server, and servers faster than that all show the same req/s (flagged load-bound). It can " +
+      "read above 100%: CPU time comes from the scheduler's clock and wrk's duration from the wall " +
+      "clock, and on a VM the two can drift apart for a while.",
     "- bare-net is a reference, not a competitor: a node:net server that only finds where each " +
       "request ends and writes prebuilt answers (bench/peers/bare-net.ts). It marks the ceiling " +
       "node:net leaves for any HTTP server.",

@@ -103,7 +103,9 @@ function targetText(target: Target): string {
 function valueText(outcome: TargetOutcome): string {
   if (!Number.isFinite(outcome.value)) return "not measured";
   if (outcome.target.measure === "heap") return `${outcome.value.toFixed(2)} KB`;
-  const ratio = `${outcome.value.toFixed(2)}×`;
+  // Two decimals, or three where two would round onto the bound and hide which side it is on.
+  const digits = Number(outcome.value.toFixed(2)) === outcome.target.bound ? 3 : 2;
+  const ratio = `${outcome.value.toFixed(digits)}×`;
   return outcome.target.noTimeouts === true ? `${ratio}, ${outcome.timeouts} timeouts` : ratio;
 }
 

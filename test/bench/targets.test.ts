@@ -134,6 +134,7 @@ test("scenario 8 compares CPU per request, lower is better, and 10 the heap per 
   );
   assert.equal(outcomes.get(8)!.value, 0.7);
   assert.equal(outcomes.get(8)!.met, true);
+  assert.match(renderTargets([outcomes.get(8)!]), /\| 0\.70× \| met \|/);
   assert.equal(outcomes.get(10)!.value, 1.52);
   assert.equal(outcomes.get(10)!.met, false);
 });
@@ -167,4 +168,18 @@ test("without slow-serv or node:http a target is not measured rather than failed
     /\| 1 \| ≥ 1\.6× node:http's req\/s \| not measured \| — \|/,
   );
   assert.equal(renderTargets([]), "");
+});
+
+test("a ratio that two decimals would round onto its bound gets a third", () => {
+  const [outcome] = evaluateTargets(
+    [
+      load(8, {
+        "slow-serv": [{ rate: 20_000, cpu: 30.04 }],
+        "node-http": [{ rate: 20_000, cpu: 40 }],
+      }),
+    ],
+    [],
+  );
+  assert.equal(outcome!.met, false);
+  assert.match(renderTargets([outcome!]), /\| 0\.751× \| \*\*short\*\* \|/);
 });
