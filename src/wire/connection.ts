@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { type BodyHost, RequestBody } from "./body.js";
+import { type DeferredWriter, writeNowOrDefer } from "./deferred-writes.js";
 import type { RequestHead } from "./head.js";
 import type { RequestHeaders } from "./headers.js";
 import { HttpError } from "./http-error.js";
@@ -44,6 +45,10 @@ export interface ConnectionOwner {
 const kConnection = Symbol("slow-serv.connection");
 type OwnedSocket = Socket & { [kConnection]?: Connection };
 
+/** In a deferred batch: end the socket here, after what came before it. */
+const END_SOCKET = Symbol("slow-serv.end-socket");
+type Output = string | Buffer;
+
 // Shared listeners that find their connection through the socket: no closures per connection.
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
   this[kConnection]!.receive(chunk, false);
@@ -69,7 +74,7 @@ function onSocketError(this: OwnedSocket): void {
  * time, pipelined requests queued), batches everything produced by one read into one socket write,
  * and enforces keep-alive, limits and timeouts.
  */
-export class Connection implements ParserSink, BodyHost, ConnectionInfo {
+export class Connection implements ParserSink, BodyHost, ConnectionInfo, DeferredWriter {
   readonly #socket: OwnedSocket;
   readonly #owner: ConnectionOwner;
   readonly #handler: ExchangeHandler<WireRequest, WireResponse<unknown>>;
@@ -93,7 +98,9 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   /** The chunk being parsed, if it is the shared read buffer: what outlives the read is copied. */
   #reusedChunk: Buffer | undefined = undefined;
 
-  #batch: Array<string | Buffer> | undefined = undefined;
+  #batch: Output[] | undefined = undefined;
+  /** Output held back until the end of this loop iteration (see deferred-writes.ts). */
+  #deferred: Array<Output | typeof END_SOCKET> | undefined = undefined;
   #endAfterFlush = false;
   #destroyed = false;
   #peerEnded = false;
@@ -212,7 +219,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     this.#receivingBody?.abort(
       new HttpError(400, "Connection closed before the body was complete", { close: true }),
     );
-    if (this.#queue.length === 0 && !this.#busy) this.#socket.end();
+    if (this.#queue.length === 0 && !this.#busy) this.#endSocket();
   }
 
   drained(): void {
@@ -224,6 +231,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
   closed(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    this.#deferred = undefined;
     this.#parser.stop();
     const gone = new Error("The client closed the connection");
     this.#receivingBody?.abort(gone);
@@ -322,8 +330,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
       // The body timeout starts now: until this, the client was rightly waiting.
       this.#bodyProgressAt = Date.now();
       this.#write(CONTINUE_RESPONSE);
-      if (this.#batch === undefined) return;
-      this.#flushBatch();
+      // The client is waiting for it before it sends the body: no reason to hold it back.
+      this.#flushBatch(true);
     }
   }
 
@@ -495,7 +503,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
       return;
     }
     this.#busy = true;
-    this.#flushBatch();
+    // #pump writes to the socket directly, so the head (and anything before it) goes out first.
+    this.#flushBatch(true);
     void this.#pump(request, response, payload, framing, declared, keepAlive);
   }
 
@@ -614,28 +623,62 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo {
     this.#parser.stop();
     // Requests parsed after this point are never answered: the client retries them elsewhere.
     if (!this.#busy) this.#queue.length = 0;
-    if (this.#batch === undefined && !this.#busy) this.#socket.end();
+    if (this.#batch === undefined && !this.#busy) this.#endSocket();
   }
 
   // ---- output -------------------------------------------------------------------------------
 
-  #write(data: string | Buffer): void {
+  #write(data: Output): void {
     if (this.#destroyed) return;
     if (this.#batch !== undefined) this.#batch.push(data);
+    else if (this.#deferred !== undefined) this.#deferred.push(data);
     else this.#socket.write(data);
+  }
+
+  #endSocket(): void {
+    if (this.#deferred !== undefined) this.#deferred.push(END_SOCKET);
+    else this.#socket.end();
   }
 
   /** Sends everything one read (or one handler completion) produced, in one write if possible. */
   #flush(): void {
-    this.#flushBatch();
+    this.#flushBatch(false);
     this.#batch = undefined;
-    if (this.#endAfterFlush && !this.#busy && !this.#destroyed) this.#socket.end();
+    if (this.#endAfterFlush && !this.#busy && !this.#destroyed) this.#endSocket();
   }
 
-  #flushBatch(): void {
+  /** `now`: write at once, with any deferred output first, instead of maybe deferring. */
+  #flushBatch(now: boolean): void {
     const batch = this.#batch;
-    if (batch === undefined || batch.length === 0 || this.#destroyed) return;
-    this.#batch = [];
+    if (this.#destroyed) return;
+    if (batch !== undefined && batch.length > 0) {
+      this.#batch = [];
+      if (this.#deferred !== undefined) {
+        for (const item of batch) this.#deferred.push(item);
+      } else if (now || writeNowOrDefer(this)) {
+        this.#send(batch);
+        return;
+      } else {
+        this.#deferred = batch;
+        return;
+      }
+    }
+    if (now) this.writeDeferred();
+  }
+
+  /** Writes the output held back for this loop iteration (deferred-writes.ts calls it). */
+  writeDeferred(): void {
+    const deferred = this.#deferred;
+    this.#deferred = undefined;
+    if (deferred === undefined || this.#destroyed || this.#socket.destroyed) return;
+    // Nothing after an end: written at once, a real socket would refuse it too.
+    const end = deferred.indexOf(END_SOCKET);
+    const output = (end < 0 ? deferred : deferred.slice(0, end)) as Output[];
+    if (output.length > 0) this.#send(output);
+    if (end >= 0) this.#socket.end();
+  }
+
+  #send(batch: Output[]): void {
     const socket = this.#socket;
     if (batch.length === 1) {
       socket.write(batch[0]!);
