@@ -71,8 +71,9 @@ function onSocketError(this: OwnedSocket): void {
 
 /**
  * One client connection: parses requests as bytes arrive, answers them strictly in order (one at a
- * time, pipelined requests queued), batches everything produced by one read into one socket write,
- * and enforces keep-alive, limits and timeouts.
+ * time, pipelined requests queued), batches everything produced by one read into one socket write
+ * (held to the end of the loop iteration if another connection already wrote in it: see
+ * deferred-writes.ts), and enforces keep-alive, limits and timeouts.
  */
 export class Connection implements ParserSink, BodyHost, ConnectionInfo, DeferredWriter {
   readonly #socket: OwnedSocket;
