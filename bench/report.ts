@@ -1,10 +1,11 @@
 // Markdown for the terminal and bench/RESULTS.md.
-import type { LoadRound, LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
+import { isLoadBound, loadCoreShare, measuredPeer, sameRoundRatio } from "./load-summary.js";
+import type { LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
 import type { MemoryScenarioResult } from "./measure-memory.js";
 import { BASELINE_PEER } from "./peers.js";
 import type { MachineInfo } from "./proc-stats.js";
 import type { RunSettings } from "./settings.js";
-import { LOAD_BOUND_SHARE, median, medianRatio, NOISE_THRESHOLD, spread } from "./stats.js";
+import { LOAD_BOUND_SHARE, median, NOISE_THRESHOLD, spread } from "./stats.js";
 
 export interface RunMeta {
   machine: MachineInfo;
@@ -57,33 +58,26 @@ function ratioText(ratio: number): string {
 
 export function renderLoadTable(result: LoadScenarioResult): string {
   const { scenario } = result;
-  const baseline = result.peers.find(
-    (peer) => peer.peer === BASELINE_PEER && peer.rounds.length > 0,
-  );
-  const sameRound = (peer: PeerLoadResult, select: (round: LoadRound) => number): number =>
-    baseline === undefined
-      ? Number.NaN
-      : medianRatio(peer.rounds.map(select), baseline.rounds.map(select));
+  const baseline = measuredPeer(result, BASELINE_PEER);
   const rows = result.peers.map((peer) => {
     if (peer.notApplicable !== undefined) {
       return [peer.peer, "n/a", "—", "—", "—", "—", "—", "—", "—", "—", peer.notApplicable];
     }
     const rates = peer.rounds.map((round) => round.wrk.requestsPerSecond);
     const noise = spread(rates);
-    const loadShare = median(peer.rounds.map((round) => round.loadCoreShare));
     const notes: string[] = [];
     if (noise > NOISE_THRESHOLD) notes.push(`⚠ noisy: rounds spread ${(noise * 100).toFixed(0)}%`);
-    if (loadShare >= LOAD_BOUND_SHARE) notes.push("⚠ load-bound: req/s measures wrk");
+    if (isLoadBound(peer)) notes.push("⚠ load-bound: req/s measures wrk");
     return [
       peer.peer,
       integer.format(median(rates)),
-      ratioText(sameRound(peer, (round) => round.wrk.requestsPerSecond)),
+      ratioText(sameRoundRatio(peer, baseline, (round) => round.wrk.requestsPerSecond)),
       formatLatency(median(peer.rounds.map((round) => round.wrk.p50Us))),
       formatLatency(median(peer.rounds.map((round) => round.wrk.p99Us))),
       fixed(median(peer.rounds.map((round) => round.cpuUsPerRequest)), 2),
-      ratioText(sameRound(peer, (round) => round.cpuUsPerRequest)),
+      ratioText(sameRoundRatio(peer, baseline, (round) => round.cpuUsPerRequest)),
       fixed(Math.max(...peer.rounds.map((round) => round.rssKb)) / 1024, 1),
-      percent(loadShare),
+      percent(loadCoreShare(peer)),
       errorSummary(peer),
       notes.join("; "),
     ];

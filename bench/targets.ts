@@ -1,9 +1,10 @@
 // The performance targets of issue 6, checked against one run's results, so RESULTS.md says
 // which hold instead of leaving the reader to compute ratios from the tables.
-import type { LoadRound, LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
+import { isLoadBound, measuredPeer, sameRoundRatio } from "./load-summary.js";
+import type { LoadRound, LoadScenarioResult } from "./measure-load.js";
 import type { MemoryScenarioResult } from "./measure-memory.js";
 import { BASELINE_PEER, type PeerName } from "./peers.js";
-import { LOAD_BOUND_SHARE, median, medianRatio } from "./stats.js";
+import { median } from "./stats.js";
 
 const SUBJECT: PeerName = "slow-serv";
 
@@ -38,13 +39,9 @@ export interface TargetOutcome {
   loadBound: boolean;
 }
 
-function loadPeer(result: LoadScenarioResult, name: PeerName): PeerLoadResult | undefined {
-  return result.peers.find((peer) => peer.peer === name && peer.rounds.length > 0);
-}
-
 function evaluateLoad(target: Target, result: LoadScenarioResult): TargetOutcome {
-  const subject = loadPeer(result, SUBJECT);
-  const baseline = loadPeer(result, BASELINE_PEER);
+  const subject = measuredPeer(result, SUBJECT);
+  const baseline = measuredPeer(result, BASELINE_PEER);
   if (subject === undefined || baseline === undefined) {
     return { target, value: Number.NaN, timeouts: 0, met: undefined, loadBound: false };
   }
@@ -52,20 +49,15 @@ function evaluateLoad(target: Target, result: LoadScenarioResult): TargetOutcome
     target.measure === "cpu"
       ? (round: LoadRound) => round.cpuUsPerRequest
       : (round: LoadRound) => round.wrk.requestsPerSecond;
-  const value = medianRatio(subject.rounds.map(select), baseline.rounds.map(select));
+  const value = sameRoundRatio(subject, baseline, select);
   const timeouts = subject.rounds.reduce((sum, round) => sum + round.wrk.errors.timeout, 0);
   const withinBound = target.measure === "cpu" ? value <= target.bound : value >= target.bound;
-  const loadShare = (peer: PeerLoadResult): number =>
-    median(peer.rounds.map((round) => round.loadCoreShare));
   return {
     target,
     value,
     timeouts,
     met: withinBound && !(target.noTimeouts === true && timeouts > 0),
-    loadBound:
-      target.measure === "throughput" &&
-      loadShare(subject) >= LOAD_BOUND_SHARE &&
-      loadShare(baseline) >= LOAD_BOUND_SHARE,
+    loadBound: target.measure === "throughput" && isLoadBound(subject) && isLoadBound(baseline),
   };
 }
 
