@@ -1,30 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { LoadRound, LoadScenarioResult } from "../../bench/measure-load.js";
+import type { LoadScenarioResult } from "../../bench/measure-load.js";
 import { formatLatency, renderLoadTable } from "../../bench/report.js";
 import { type LoadScenario, SCENARIOS } from "../../bench/scenarios.js";
-
-function round(
-  requestsPerSecond: number,
-  timeouts = 0,
-  cpuUsPerRequest = 12.5,
-  loadCoreShare = 0.5,
-): LoadRound {
-  return {
-    wrk: {
-      requests: requestsPerSecond * 5,
-      seconds: 5,
-      requestsPerSecond,
-      p50Us: 900,
-      p99Us: 2500,
-      errors: { connect: 0, read: 0, write: 0, timeout: timeouts },
-      non2xx: 0,
-    },
-    cpuUsPerRequest,
-    rssKb: 51200,
-    loadCoreShare,
-  };
-}
+import { loadRound } from "./load-rounds.js";
 
 const scenario = SCENARIOS.find((item) => item.id === 9) as LoadScenario;
 
@@ -44,12 +23,20 @@ test("the table shows medians, same-round ratios, errors, noise and n/a peers", 
       { peer: "slow-serv", notApplicable: "no session support", rounds: [] },
       {
         peer: "node-http",
-        rounds: [round(10_000, 0, 40, 0.6), round(11_000, 0, 50, 0.62), round(10_500, 0, 20, 0.58)],
+        rounds: [
+          loadRound({ rate: 10_000, cpu: 40, wrkShare: 0.6 }),
+          loadRound({ rate: 11_000, cpu: 50, wrkShare: 0.62 }),
+          loadRound({ rate: 10_500, cpu: 20, wrkShare: 0.58 }),
+        ],
       },
       {
         peer: "fastify",
         // Round 3 is cheap for both servers: the same-round CPU ratio is not the ratio of medians.
-        rounds: [round(15_000, 2, 30, 0.95), round(16_500, 1, 45, 0.99), round(21_000, 0, 16, 0.9)],
+        rounds: [
+          loadRound({ rate: 15_000, timeouts: 2, cpu: 30, wrkShare: 0.95 }),
+          loadRound({ rate: 16_500, timeouts: 1, cpu: 45, wrkShare: 0.99 }),
+          loadRound({ rate: 21_000, cpu: 16, wrkShare: 0.9 }),
+        ],
       },
     ],
   };

@@ -1,43 +1,25 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { LoadRound, LoadScenarioResult } from "../../bench/measure-load.js";
+import type { LoadScenarioResult } from "../../bench/measure-load.js";
 import type { MemoryRound, MemoryScenarioResult } from "../../bench/measure-memory.js";
 import type { PeerName } from "../../bench/peers.js";
 import { type LoadScenario, type MemoryScenario, SCENARIOS } from "../../bench/scenarios.js";
 import { evaluateTargets, renderTargets, type TargetOutcome } from "../../bench/targets.js";
-
-interface RoundSpec {
-  rate: number;
-  cpu?: number;
-  timeouts?: number;
-  wrkShare?: number;
-}
-
-function round({ rate, cpu = 20, timeouts = 0, wrkShare = 0.5 }: RoundSpec): LoadRound {
-  return {
-    wrk: {
-      requests: rate * 5,
-      seconds: 5,
-      requestsPerSecond: rate,
-      p50Us: 900,
-      p99Us: 2500,
-      errors: { connect: 0, read: 0, write: 0, timeout: timeouts },
-      non2xx: 0,
-    },
-    cpuUsPerRequest: cpu,
-    rssKb: 51200,
-    loadCoreShare: wrkShare,
-  };
-}
+import { loadRound, type RoundSpec } from "./load-rounds.js";
 
 function load(id: number, peers: Partial<Record<PeerName, RoundSpec[]>>): LoadScenarioResult {
   return {
     scenario: SCENARIOS.find((scenario) => scenario.id === id) as LoadScenario,
     peers: Object.entries(peers).map(([peer, specs]) => ({
       peer: peer as PeerName,
-      rounds: specs.map(round),
+      rounds: specs.map(loadRound),
     })),
   };
+}
+
+/** The verdict on the one target of scenario `id`, from a run of that scenario alone. */
+function judgeOnly(id: number, peers: Partial<Record<PeerName, RoundSpec[]>>): TargetOutcome {
+  return evaluateTargets([load(id, peers)], [])[0]!;
 }
 
 function memory(heapKbPerConnection: number): MemoryScenarioResult {
@@ -91,15 +73,10 @@ test("throughput targets use the median of same-round req/s ratios", () => {
 
 test("scenario 7 is short with a single timeout, however fast", () => {
   const run = (timeouts: number) =>
-    evaluateTargets(
-      [
-        load(7, {
-          "slow-serv": [{ rate: 40_000 }, { rate: 40_000, timeouts }],
-          "node-http": [{ rate: 20_000 }, { rate: 20_000 }],
-        }),
-      ],
-      [],
-    )[0]!;
+    judgeOnly(7, {
+      "slow-serv": [{ rate: 40_000 }, { rate: 40_000, timeouts }],
+      "node-http": [{ rate: 20_000 }, { rate: 20_000 }],
+    });
   assert.equal(run(0).met, true);
   const withTimeout = run(1);
   assert.equal(withTimeout.met, false);
@@ -141,15 +118,10 @@ test("scenario 8 compares CPU per request, lower is better, and 10 the heap per 
 
 test("a ratio is only called load-bound when wrk saturated its core for both servers", () => {
   const judge = (baselineShare: number) =>
-    evaluateTargets(
-      [
-        load(6, {
-          "slow-serv": [{ rate: 19_000, wrkShare: 0.99 }],
-          "node-http": [{ rate: 20_000, wrkShare: baselineShare }],
-        }),
-      ],
-      [],
-    )[0]!;
+    judgeOnly(6, {
+      "slow-serv": [{ rate: 19_000, wrkShare: 0.99 }],
+      "node-http": [{ rate: 20_000, wrkShare: baselineShare }],
+    });
   const bound = judge(0.98);
   assert.equal(bound.met, false);
   assert.equal(bound.loadBound, true);
@@ -158,28 +130,20 @@ test("a ratio is only called load-bound when wrk saturated its core for both ser
 });
 
 test("without slow-serv or node:http a target is not measured rather than failed", () => {
-  const [outcome] = evaluateTargets(
-    [load(1, { "slow-serv": [{ rate: 20_000 }], fastify: [{ rate: 10_000 }] })],
-    [],
-  );
-  assert.equal(outcome!.met, undefined);
+  const outcome = judgeOnly(1, { "slow-serv": [{ rate: 20_000 }], fastify: [{ rate: 10_000 }] });
+  assert.equal(outcome.met, undefined);
   assert.match(
-    renderTargets([outcome!]),
+    renderTargets([outcome]),
     /\| 1 \| ≥ 1\.6× node:http's req\/s \| not measured \| — \|/,
   );
   assert.equal(renderTargets([]), "");
 });
 
 test("a ratio that two decimals would round onto its bound gets a third", () => {
-  const [outcome] = evaluateTargets(
-    [
-      load(8, {
-        "slow-serv": [{ rate: 20_000, cpu: 30.04 }],
-        "node-http": [{ rate: 20_000, cpu: 40 }],
-      }),
-    ],
-    [],
-  );
-  assert.equal(outcome!.met, false);
-  assert.match(renderTargets([outcome!]), /\| 0\.751× \| \*\*short\*\* \|/);
+  const outcome = judgeOnly(8, {
+    "slow-serv": [{ rate: 20_000, cpu: 30.04 }],
+    "node-http": [{ rate: 20_000, cpu: 40 }],
+  });
+  assert.equal(outcome.met, false);
+  assert.match(renderTargets([outcome]), /\| 0\.751× \| \*\*short\*\* \|/);
 });
