@@ -3,7 +3,12 @@
 // validation, no request objects — nothing a real server may skip. It shows the ceiling that the
 // socket layer leaves for any HTTP server on node:net, so the report can tell how much of a gap to
 // a target is slow-serv's own cost and how much is the platform's.
+//
+// It reads through the same shared-buffer path as slow-serv (src/wire/shared-reads.ts): with
+// 'data' events it paid 2–4 µs per read that slow-serv does not, so on one connection slow-serv
+// looked within a µs of the ceiling while its own work was several µs above it.
 import { createServer, type Server, type Socket } from "node:net";
+import { readIntoSharedBuffer } from "../../src/wire/shared-reads.js";
 // The same timer-renewed Date line slow-serv writes: the ceiling should not pay more for it.
 import { dateHeaderLine } from "../../src/wire/writer.js";
 import {
@@ -60,7 +65,9 @@ function serve(socket: Socket): void {
   sockets.add(socket);
   socket.on("close", () => sockets.delete(socket));
   let pending: Buffer | undefined;
-  socket.on("data", (chunk: Buffer) => {
+  // `chunk` may be the shared read buffer: nothing below keeps a view of it past this call (the
+  // unparsed rest is copied into `pending`).
+  const receive = (chunk: Buffer): void => {
     let data = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
     pending = undefined;
     const out: Array<string | Buffer> = [];
@@ -89,7 +96,10 @@ function serve(socket: Socket): void {
       for (const item of out) socket.write(item);
       socket.uncork();
     }
-  });
+  };
+  const sharedRead = (bytesRead: number, buffer: Buffer): void =>
+    receive(buffer.subarray(0, bytesRead));
+  if (!readIntoSharedBuffer(socket, sharedRead)) socket.on("data", receive);
   socket.on("error", () => {});
 }
 
