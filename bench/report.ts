@@ -194,8 +194,10 @@ export function renderHeader(meta: RunMeta): string {
       "read above 100%: CPU time comes from the scheduler's clock and wrk's duration from the wall " +
       "clock, and on a VM the two can drift apart for a while.",
     "- bare-net is a reference, not a competitor: a node:net server that only finds where each " +
-      "request ends and writes prebuilt answers (bench/peers/bare-net.ts). It marks the ceiling " +
-      "node:net leaves for any HTTP server.",
+      "request ends and writes prebuilt answers, reading through the same shared buffer as slow-serv " +
+      "(bench/peers/bare-net.ts). It marks the ceiling node:net leaves for any HTTP server, except " +
+      "at 6, where it copies the 64 KB body into every answer, and at 7, where it keeps one accept " +
+      "handle and slow-serv adds more under load.",
     ...busy,
   ].join("\n");
 }
