@@ -1,14 +1,14 @@
 // Per-peer summaries of one load scenario that both the tables (report.ts) and the target
 // verdicts (targets.ts) read, so the two can never compute them differently.
-import type { LoadRound, LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
+import type { LoadRound, PeerLoadResult } from "./measure-load.js";
 import type { PeerName } from "./peers.js";
 import { LOAD_BOUND_SHARE, median, medianRatio } from "./stats.js";
 
-/** The peer's results, if it was measured in this scenario. */
-export function measuredPeer(
-  result: LoadScenarioResult,
+/** The peer's results, if it was measured in this scenario (load or memory). */
+export function measuredPeer<Peer extends { peer: PeerName; rounds: readonly unknown[] }>(
+  result: { peers: readonly Peer[] },
   name: PeerName,
-): PeerLoadResult | undefined {
+): Peer | undefined {
   return result.peers.find((peer) => peer.peer === name && peer.rounds.length > 0);
 }
 

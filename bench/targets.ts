@@ -62,7 +62,7 @@ function evaluateLoad(target: Target, result: LoadScenarioResult): TargetOutcome
 }
 
 function evaluateHeap(target: Target, result: MemoryScenarioResult): TargetOutcome {
-  const subject = result.peers.find((peer) => peer.peer === SUBJECT && peer.rounds.length > 0);
+  const subject = measuredPeer(result, SUBJECT);
   const value =
     subject === undefined
       ? Number.NaN
