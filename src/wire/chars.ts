@@ -26,10 +26,20 @@ export const TOKEN = table(
 export const FIELD_VALUE = table((byte) => byte === 0x09 || (byte >= 0x20 && byte !== 0x7f));
 
 /**
- * Visible ASCII but "#": what a request-target may contain (no spaces, controls, DEL, non-ASCII,
- * and no fragment, which RFC 9112 §3.2 leaves out of every target form).
+ * Bytes that can appear nowhere in a head or trailer section: controls other than HTAB, CR and LF,
+ * and DEL. The parser refuses them as they arrive instead of waiting for the section to end.
  */
-export const TARGET = table((byte) => byte > 0x20 && byte < 0x7f && byte !== 0x23);
+export const NEVER_IN_HEAD = table(
+  (byte) => (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f,
+);
+
+/**
+ * Visible ASCII but "#" and "\\": what a request-target may contain (no spaces, controls, DEL,
+ * non-ASCII, no fragment, which RFC 9112 §3.2 leaves out of every target form, and no backslash,
+ * which RFC 3986 has nowhere and which browsers read as "/", so `/\evil.example` would be an
+ * off-site path to them).
+ */
+export const TARGET = table((byte) => byte > 0x20 && byte < 0x7f && byte !== 0x23 && byte !== 0x5c);
 
 /** reg-name characters: unreserved, sub-delims and "%" of pct-encoded (RFC 3986 §3.2.2). */
 const REG_NAME = table(
@@ -48,9 +58,10 @@ const IP_LITERAL = table(
 /**
  * Whether `source[start, end)` is a Host value: uri-host [ ":" port ] (RFC 9110 §7.2), the host a
  * reg-name or a bracketed IP literal, the port at most five digits. One colon only outside
- * brackets, so `a:b:c`, `[::1` or `a]:80` are rejected rather than guessed at. An empty value is
- * allowed (RFC 9112 §3.2: no authority), but not an empty host before a port (`:80`): that names
- * an http URI with an empty host, which RFC 9110 §4.2.1 says to reject as invalid.
+ * brackets, so `a:b:c`, `[::1` or `a]:80` are rejected rather than guessed at. The host must not
+ * be empty, with or without a port (``, `:80`): an http URI with an empty host is invalid
+ * (RFC 9110 §4.2.1), so a request naming one is refused. Also used for the authority of an
+ * absolute-form target (RFC 9112 §3.2.2).
  */
 export function isValidHost(source: Uint8Array, start: number, end: number): boolean {
   let cursor = start;
@@ -61,7 +72,7 @@ export function isValidHost(source: Uint8Array, start: number, end: number): boo
     cursor++;
   } else {
     while (cursor < end && REG_NAME[source[cursor]!] === 1) cursor++;
-    if (cursor === start && cursor < end) return false;
+    if (cursor === start) return false;
   }
   if (cursor === end) return true;
   if (source[cursor] !== COLON) return false;

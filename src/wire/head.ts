@@ -40,8 +40,8 @@ export class RequestHead {
 }
 
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+):[0-9]{1,5}$/;
-/** http(s)://authority with a non-empty host and no userinfo (RFC 9110 §4.2.4 deprecates it). */
-const ABSOLUTE = /^https?:\/\/(?:\[[0-9A-Fa-f:.]+\]|[^/?#@:[\]]+)(?::[0-9]*)?(?:[/?]|$)/i;
+/** The scheme of an absolute-form target; its authority is checked like Host (isValidHost). */
+const ABSOLUTE_SCHEME = /^https?:\/\//i;
 
 function bad(message: string): HttpError {
   return new HttpError(400, message, { close: true });
@@ -142,18 +142,20 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
   ) {
     return bad("Malformed request-line: HTTP version");
   }
+  const offsets: number[] = [];
+  const fieldError = parseFieldLines(source, lineFeed + 1, end, offsets);
+  // Malformed bytes anywhere are a 400 before the version is judged: the parser refuses some of
+  // them before the head is complete, and must say the same whichever way the bytes arrive.
+  if (fieldError !== undefined) return fieldError;
   const major = source[version + 5]! - 0x30;
   const minor = source[version + 7]! - 0x30;
   if (major !== 1 || minor > 1) {
     return new HttpError(505, "HTTP version not supported", { close: true });
   }
 
-  const offsets: number[] = [];
-  const fieldError = parseFieldLines(source, lineFeed + 1, end, offsets);
-  if (fieldError !== undefined) return fieldError;
-
   let contentLength = -1;
   let hostCount = 0;
+  let contentTypeCount = 0;
   let transferEncoding = false;
   let chunkedLast = false;
   let chunkedCount = 0;
@@ -190,11 +192,23 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
           }
         }
         break;
+      case 12:
+        // A singleton field (RFC 9110 §8.3): two could make two readers see two body types.
+        if (equalsLowercase(source, nameStart, "content-type") && ++contentTypeCount > 1) {
+          return bad("More than one Content-Type");
+        }
+        break;
       case 14:
         if (equalsLowercase(source, nameStart, "content-length")) {
           if (contentLength !== -1) return bad("Duplicate Content-Length");
+          // Canonical decimal only: "0", or up to 15 digits without a leading zero (below 1 PB).
+          // Any other spelling of a number ("005", "00") is refused for its form, whatever its
+          // value, so no reader can take it for something else (octal, a different length).
           const digits = valueEnd - valueStart;
           if (digits === 0 || digits > 15) return bad("Invalid Content-Length");
+          if (digits > 1 && source[valueStart] === 0x30) {
+            return bad("Content-Length with a leading zero");
+          }
           let value = 0;
           for (let byte = valueStart; byte < valueEnd; byte++) {
             const code = source[byte]!;
@@ -238,7 +252,7 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
     return bad(hostCount === 0 ? "Missing Host header" : "More than one Host header");
   }
 
-  const targetError = checkTargetForm(method, target);
+  const targetError = checkTargetForm(method, target, source, targetStart);
   if (targetError !== undefined) return targetError;
 
   return new RequestHead(
@@ -254,7 +268,12 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
   );
 }
 
-function checkTargetForm(method: string, target: string): HttpError | undefined {
+function checkTargetForm(
+  method: string,
+  target: string,
+  source: Buffer,
+  targetStart: number,
+): HttpError | undefined {
   if (method === "CONNECT") {
     if (!AUTHORITY.test(target)) return bad("CONNECT needs an authority-form target");
     // A 2xx to CONNECT turns the connection into a tunnel (RFC 9110 §9.3.6), which slow-serv does
@@ -265,11 +284,47 @@ function checkTargetForm(method: string, target: string): HttpError | undefined 
     });
   }
   const first = target.charCodeAt(0);
-  if (first === 0x2f) return undefined;
+  if (first === 0x2f) return checkPath(target, 0);
   if (target === "*") {
     return method === "OPTIONS" ? undefined : bad("Asterisk-form is only allowed with OPTIONS");
   }
-  return ABSOLUTE.test(target) ? undefined : bad("Malformed request-target");
+  const scheme = ABSOLUTE_SCHEME.exec(target);
+  if (scheme === null) return bad("Malformed request-target");
+  // The authority runs to the first "/" or "?" ("#" cannot occur: the target table refuses it).
+  const authorityStart = scheme[0].length;
+  let authorityEnd = authorityStart;
+  while (authorityEnd < target.length) {
+    const code = target.charCodeAt(authorityEnd);
+    if (code === 0x2f || code === 0x3f) break;
+    authorityEnd++;
+  }
+  // Validated like Host (RFC 9112 §3.2.2): it becomes request.host, so it must be no less strict.
+  if (!isValidHost(source, targetStart + authorityStart, targetStart + authorityEnd)) {
+    return bad("Invalid authority in the request-target");
+  }
+  return checkPath(target, authorityEnd);
+}
+
+/**
+ * Percent-encoded NUL, CR or LF in the path (before "?") are refused: no file name, route or
+ * header value built from a path should ever carry them, and decoding them is where injection
+ * starts.
+ */
+function checkPath(target: string, pathStart: number): HttpError | undefined {
+  let percent = target.indexOf("%", pathStart);
+  if (percent === -1) return undefined;
+  const query = target.indexOf("?", pathStart);
+  const pathEnd = query === -1 ? target.length : query;
+  while (percent !== -1 && percent < pathEnd - 2) {
+    if (target.charCodeAt(percent + 1) === 0x30) {
+      const low = target.charCodeAt(percent + 2) | 0x20;
+      if (low === 0x30 || low === 0x61 || low === 0x64) {
+        return bad("Percent-encoded NUL, CR or LF in the path");
+      }
+    }
+    percent = target.indexOf("%", percent + 1);
+  }
+  return undefined;
 }
 
 function isDigit(byte: number): boolean {

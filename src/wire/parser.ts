@@ -1,4 +1,4 @@
-import { CR, HEX_VALUE, HTAB, LF, latin1, SP } from "./chars.js";
+import { CR, HEX_VALUE, HTAB, LF, latin1, NEVER_IN_HEAD, SP, TOKEN } from "./chars.js";
 import { parseFieldLines, parseHead, type RequestHead } from "./head.js";
 import { RequestHeaders } from "./headers.js";
 import { HttpError } from "./http-error.js";
@@ -167,25 +167,56 @@ export class RequestParser {
     while (lineFeed !== -1) {
       const offset = lineFeed - sectionStart;
       // A byte before this LF was already over the limit: that is what byte-by-byte input reports.
-      if (offset > lineLimit) return this.#overLimit(isHead);
+      if (offset > lineLimit) return this.#overLimit(isHead, input, position, sectionStart);
       const crBefore = lineFeed > position ? input[lineFeed - 1] === CR : this.#lastWasCr;
       if (!crBefore && !limits.allowBareLf) return this.#fail(400, "Bare LF line ending");
-      if (offset === lineLimit) return this.#overLimit(isHead);
+      if (offset === lineLimit) return this.#overLimit(isHead, input, position, sectionStart);
       if (offset - this.#lineStart + 1 === (crBefore ? 2 : 1)) {
         return this.#sectionComplete(input, position, lineFeed);
       }
       this.#lineCount++;
       if (this.#lineCount > limits.maxHeaderCount + (isHead ? 1 : 0)) {
+        if (this.#invalidByte(input, position, lineFeed, isHead)) return this.#invalid();
         return this.#fail(431, isHead ? "Too many header fields" : "Too many trailer fields");
       }
       this.#lineStart = offset + 1;
       if (this.#lineCount === 1) lineLimit = this.#lineLimit(isHead);
       lineFeed = input.indexOf(LF, lineFeed + 1);
     }
-    if (input.length - sectionStart > lineLimit) return this.#overLimit(isHead);
+    if (input.length - sectionStart > lineLimit) {
+      return this.#overLimit(isHead, input, position, sectionStart);
+    }
+    // An unfinished section: a byte that can never be part of one is refused now, not when the
+    // header timeout ends the wait. Only split sections pay for this scan; whole ones are
+    // checked field by field when parsed, which refuses the same bytes (with 400 too).
+    if (this.#invalidByte(input, position, input.length, isHead)) return this.#invalid();
     this.#lastWasCr = input[input.length - 1] === CR;
     this.#appendPending(input, position, input.length);
     return input.length;
+  }
+
+  /**
+   * Whether `input[from, to)`, the new bytes of the section being read, holds a byte that makes
+   * it invalid whatever follows: a control byte (NUL…), a CR followed by anything but LF, or a
+   * request-line that does not start with a method character (e.g. `{` or NUL after a request).
+   */
+  #invalidByte(input: Buffer, from: number, to: number, isHead: boolean): boolean {
+    if (from >= to) return false;
+    if (this.#pendingLength === 0) {
+      if (isHead && TOKEN[input[from]!] !== 1) return true;
+    } else if (this.#lastWasCr && input[from] !== LF) {
+      return true;
+    }
+    for (let index = from; index < to; index++) {
+      const byte = input[index]!;
+      if (NEVER_IN_HEAD[byte] === 1) return true;
+      if (byte === CR && index + 1 < to && input[index + 1] !== LF) return true;
+    }
+    return false;
+  }
+
+  #invalid(): number {
+    return this.#fail(400, "Invalid byte in the request head");
   }
 
   /**
@@ -199,12 +230,48 @@ export class RequestParser {
     return Math.min(limits.maxRequestLineBytes, limits.maxHeaderBytes);
   }
 
-  #overLimit(isHead: boolean): number {
+  /**
+   * The line being read passed its limit at section offset `#lineLimit`. The bytes before that
+   * point decide first: one that is invalid anyway is a 400, as it is when the same bytes arrive
+   * one at a time; a request-line without a space yet is a method longer than any this server
+   * implements (RFC 9112 §3: 501), not a long target (414).
+   */
+  #overLimit(isHead: boolean, input: Buffer, position: number, sectionStart: number): number {
     const limits = this.limits;
-    if (isHead && this.#lineCount === 0 && limits.maxRequestLineBytes <= limits.maxHeaderBytes) {
-      return this.#fail(414, "Request-line too long");
+    const limitAt = sectionStart + this.#lineLimit(isHead);
+    if (this.#invalidByte(input, position, Math.min(limitAt, input.length), isHead)) {
+      return this.#invalid();
+    }
+    if (isHead && this.#lineCount === 0) {
+      const method = this.#methodEnd(input, position, limitAt);
+      if (method !== SP) {
+        return method === -1
+          ? this.#fail(501, "Method too long: not implemented")
+          : this.#fail(400, "Malformed request-line: method");
+      }
+      if (limits.maxRequestLineBytes <= limits.maxHeaderBytes) {
+        return this.#fail(414, "Request-line too long");
+      }
     }
     return this.#tooLarge(isHead);
+  }
+
+  /**
+   * The first byte of the request-line before `limitAt` that is not a method character (SP if
+   * the method ended properly), or -1 if the method runs up to the limit.
+   */
+  #methodEnd(input: Buffer, position: number, limitAt: number): number {
+    const pending = this.#pending;
+    for (let index = 0; index < this.#pendingLength; index++) {
+      const byte = pending![index]!;
+      if (TOKEN[byte] !== 1) return byte;
+    }
+    const end = Math.min(limitAt, input.length);
+    for (let index = position; index < end; index++) {
+      const byte = input[index]!;
+      if (TOKEN[byte] !== 1) return byte;
+    }
+    return -1;
   }
 
   #tooLarge(isHead: boolean): number {

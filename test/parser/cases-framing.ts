@@ -47,7 +47,12 @@ function chunked(name: string, teLines: string[]): ParserCase {
 export const FRAMING_CASES: ParserCase[] = [
   withLength("Content-Length body", "5", 5, "hello"),
   withLength("Content-Length 0 means no body", "0", 0, ""),
-  withLength("leading zeros in Content-Length", "007", 7, "seven!!"),
+  // RFC 9110 §8.6 allows any run of digits; slow-serv takes only the canonical spelling, so that
+  // no reader can take "007" or "0200" for another number (octal, a different length).
+  rejected("leading zeros in Content-Length", ["Content-Length: 007"]),
+  rejected("Content-Length of two zeros", ["Content-Length: 00"]),
+  rejected("Content-Length with a leading zero before a larger value", ["Content-Length: 0200"]),
+  rejected("a long run of digits with a small value", ["Content-Length: 0000000000000000005"]),
   withLength("OWS around Content-Length is trimmed", "  3\t", 3, "abc"),
   withLength("binary-ish body bytes pass through", "6", 6, "\x00\r\n\xff\n\r"),
   {

@@ -107,7 +107,10 @@ export const HEADER_CASES: ParserCase[] = [
   withHost("Host header name is case-insensitive", ["hOsT: example.com"]),
   withHost("Host with a port", ["Host: example.com:8080"]),
   withHost("Host with an IPv6 literal", ["Host: [::1]:80"]),
-  withHost("empty Host is allowed (no authority)", ["Host:"]),
+  // RFC 9110 §4.2.1: an http URI with an empty host is invalid (RFC 9112 §3.2 lets a client send
+  // an empty Host only for a target without authority, which no http request has).
+  withHost("empty Host", ["Host:"], 400),
+  withHost("Host of whitespace only", ["Host:  \t"], 400),
   withHost("missing Host in HTTP/1.1", ["X-A: v"], 400),
   withHost("duplicate Host", ["Host: a", "Host: b"], 400),
   withHost("duplicate identical Host", ["Host: a", "Host: a"], 400),

@@ -4,6 +4,7 @@ import { HEADER_CASES } from "./cases-headers.js";
 import { LIMIT_CASES } from "./cases-limits.js";
 import { REQUEST_LINE_CASES } from "./cases-request-line.js";
 import { PIPELINE_SMUGGLING_GUARD, SMUGGLING_CASES } from "./cases-smuggling.js";
+import { STRICTNESS_CASES } from "./cases-strictness.js";
 import type { ParserCase } from "./harness.js";
 
 /**
@@ -17,5 +18,6 @@ export const CASES: readonly ParserCase[] = [
   ...CHUNKED_CASES,
   ...LIMIT_CASES,
   ...SMUGGLING_CASES,
+  ...STRICTNESS_CASES,
   PIPELINE_SMUGGLING_GUARD,
 ];
