@@ -113,6 +113,9 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   /** The body being streamed out, so a client that leaves can stop its producer at once. */
   #streaming: AsyncIterable<Uint8Array | string> | undefined = undefined;
 
+  /** While a streamed response waits for 'drain': when its output last moved, and how much was left. */
+  #sendProgressAt = 0;
+  #sendPending = 0;
   #headStartedAt = 0;
   #bodyProgressAt = 0;
   #idleSince: number;
@@ -546,7 +549,12 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
         } else {
           writable = socket.write(bytes);
         }
-        if (!writable) await this.#waitForDrain();
+        if (!writable) {
+          await this.#waitForDrain();
+          // Cut while waiting (send timeout, client gone): stop here, so the loop's exit ends
+          // the producer now rather than after it made one more chunk nobody will read.
+          if (this.#destroyed) break;
+        }
       }
       if (this.#destroyed) return;
       if (framing === Framing.Length && sent !== declared) {
@@ -575,6 +583,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
 
   #waitForDrain(): Promise<void> {
     if (this.#destroyed) return Promise.resolve();
+    this.#sendProgressAt = Date.now();
+    this.#sendPending = this.#socket.writableLength;
     return new Promise((resolve) => {
       this.#drainWaiter = resolve;
     });
@@ -706,6 +716,19 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   sweep(now: number): void {
     if (this.#destroyed) return;
     const timeouts = this.#owner.timeouts;
+    if (this.#drainWaiter !== undefined && timeouts.send > 0) {
+      // Progress is any of the waiting output reaching the kernel, not only a full 'drain'.
+      const pending = this.#socket.writableLength;
+      if (pending < this.#sendPending) {
+        this.#sendPending = pending;
+        this.#sendProgressAt = now;
+      } else if (now - this.#sendProgressAt >= timeouts.send) {
+        // The head is out and the client takes nothing: cutting the connection is the only
+        // answer left; 'close' stops the producer (closed(), and the pump's loop exit).
+        this.#socket.destroy();
+        return;
+      }
+    }
     if (
       this.#headStartedAt !== 0 &&
       timeouts.headers > 0 &&

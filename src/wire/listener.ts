@@ -232,7 +232,16 @@ export class HttpEngine implements ConnectionOwner {
 
   #startSweep(): void {
     if (this.#sweepTimer !== undefined) return;
-    this.#sweepTimer = setInterval(() => this.sweep(Date.now()), this.timeouts.sweepInterval);
+    this.#sweepTimer = setInterval(() => {
+      // The clock is read now, in the timers phase, but the timeouts are applied after the poll
+      // phase that follows: after an event-loop stall (a long GC pause, a blocking handler, a
+      // stopped process) input that arrived meanwhile is read first, so a connection whose
+      // request waits unread in the kernel is never closed as idle. Input read in between
+      // moves its connection's clock past `now`; whatever arrives after `now` came after the
+      // timeout had already run out.
+      const now = Date.now();
+      setImmediate(() => this.sweep(now));
+    }, this.timeouts.sweepInterval);
     this.#sweepTimer.unref();
   }
 
@@ -259,6 +268,10 @@ export class HttpEngine implements ConnectionOwner {
       listener.server.close();
       for (const copy of listener.copies) copy.close();
     }
+    // Requests already sent on idle keep-alive connections are read and answered (with
+    // `Connection: close`) before the idle ones close: two turns of the loop, so that a poll
+    // phase begun after this point has read every socket whatever phase close() was called in.
+    await afterNextPoll();
     for (const connection of this.#connections) connection.shutdown();
     if (this.#connections.size > 0) {
       // Resolves when the last connection has really closed, gracefully or cut at the deadline.
@@ -280,6 +293,10 @@ export class HttpEngine implements ConnectionOwner {
       servers.map((server) => (server.listening ? once(server, "close") : undefined)),
     );
   }
+}
+
+function afterNextPoll(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): Error {

@@ -24,6 +24,12 @@ export interface HttpTimeouts {
   body: number;
   /** An idle keep-alive connection closes after this long. */
   keepAlive: number;
+  /**
+   * Longest wait for a client to take more of a streamed response: when the socket's buffer is
+   * full and none of it goes out for this long, the connection is cut and the stream stopped, so a
+   * client that never reads cannot hold a connection (and its producer) forever.
+   */
+  send: number;
   /** Graceful shutdown: in-flight requests get this long to finish before connections are cut. */
   shutdown: number;
   /** How often the single timeout sweep runs over all connections. */
@@ -44,6 +50,7 @@ export const DEFAULT_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
   headers: 20_000,
   body: 30_000,
   keepAlive: 5_000,
+  send: 30_000,
   shutdown: 10_000,
   sweepInterval: 1_000,
 });
