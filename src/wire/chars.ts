@@ -59,7 +59,7 @@ const IP_LITERAL = table(
  * Whether `source[start, end)` is a Host value: uri-host [ ":" port ] (RFC 9110 §7.2), the host a
  * reg-name or a bracketed IP literal, the port at most five digits. One colon only outside
  * brackets, so `a:b:c`, `[::1` or `a]:80` are rejected rather than guessed at. The host must not
- * be empty, with or without a port (``, `:80`): an http URI with an empty host is invalid
+ * be empty, with or without a port (an empty value, `:80`): an http URI with an empty host is invalid
  * (RFC 9110 §4.2.1), so a request naming one is refused. Also used for the authority of an
  * absolute-form target (RFC 9112 §3.2.2).
  */
