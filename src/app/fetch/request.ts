@@ -148,20 +148,24 @@ export class FetchRequest {
     if (this.#real !== undefined) return new Uint8Array(await this.#real.arrayBuffer());
     const body = this.#claim();
     if (body === undefined) return EMPTY;
+    let bytes: Buffer;
     try {
-      return await body.bytes();
+      bytes = await body.bytes();
     } catch (error) {
       throw bodyError(error);
     }
+    // A Buffer from the engine may be a view of Node's shared pool, whose other bytes belong to
+    // others: hand out a view only when it covers its whole ArrayBuffer, else a copy.
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+      return new Uint8Array(bytes.buffer, 0, bytes.byteLength);
+    }
+    const copy = new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
+    return copy;
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await this.bytes();
-    // A Buffer from the engine may be a view of a larger pool: copy only when it is.
-    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
-      return bytes.buffer as ArrayBuffer;
-    }
-    return bytes.slice().buffer as ArrayBuffer;
+    return (await this.bytes()).buffer as ArrayBuffer;
   }
 
   async text(): Promise<string> {
@@ -222,7 +226,9 @@ export class FetchRequest {
   }
 
   #claim() {
-    if (this.#used || this.#stream !== undefined) {
+    // Looking at `body` (Elysia checks `if (request.body)`) must not stop text() from working:
+    // only a stream that was read from makes the body unusable.
+    if (this.#used || this.#stream?.locked === true) {
       throw new TypeError("Body is unusable: the request body was already read");
     }
     this.#used = true;
