@@ -32,6 +32,8 @@ export interface FetchInfo {
       readonly encrypted: boolean;
     };
   };
+  /** Cloudflare's `ctx.props` (Hono's ExecutionContext has it): always empty here. */
+  readonly props: Record<string, unknown>;
   waitUntil(promise: PromiseLike<unknown>): void;
   /** Hono's ExecutionContext has it; for a server it means nothing, so it does nothing. */
   passThroughOnException(): void;
@@ -81,6 +83,10 @@ export class ConnectionFacts implements FetchInfo {
         encrypted: this.encrypted,
       },
     };
+  }
+
+  get props(): Record<string, unknown> {
+    return {};
   }
 
   waitUntil(promise: PromiseLike<unknown>): void {
