@@ -267,11 +267,17 @@ export class FetchRequest {
     const target = this.#target ?? wire.url;
     const absolute = target.charCodeAt(0) !== 0x2f && target !== "*";
     if (absolute && this.#target === undefined && this.#trust === false) return target;
+    if (this.#trust === false || this.#trust === 0) {
+      // The common case needs neither the forwarded headers nor clientAddress's cached record.
+      const scheme = wire.connection.encrypted ? "https://" : "http://";
+      const path = absolute ? originForm(target) : target === "*" ? "/" : target;
+      return scheme + (wire.authority || "localhost") + path;
+    }
     const address = clientAddress(wire, this.#trust);
     let host = wire.authority;
     // A trusted proxy's host replaces ours; clientAddress drops its port, so keep the raw one
     // unless the proxy named another host.
-    if (this.#trust !== false && this.#trust !== 0 && address.host !== stripPort(host)) {
+    if (address.host !== stripPort(host)) {
       host = address.host;
     }
     if (host === "") host = "localhost";
