@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type FetchHandler, type FetchServer, type ServeOptions, serve } from "../../src/index.js";
 import { RawClient } from "../wire/client.js";
-import { deferred } from "../wire/harness.js";
+import { deferred, tlsFixture } from "../wire/harness.js";
 
 /** What only TCP can show: framing, Set-Cookie lines, aborts, backpressure, pipelining. */
 
@@ -353,6 +353,36 @@ describe("fetch handlers over TCP", () => {
     setImmediate(() => work.resolve());
     await closed;
     assert.ok(finished, "close() resolved only after the waitUntil promise");
+  });
+
+  it("serves over TLS with an https request.url, and logs each request when asked", async () => {
+    const entries: Array<{ method: string; path: string; status: number; bytes?: number }> = [];
+    await withFetch(
+      (request, info) => Response.json({ url: request.url, encrypted: info.encrypted }),
+      async ({ port }) => {
+        const client = await RawClient.connect(port, { tls: true });
+        client.write("GET /secure?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        const response = await client.response();
+        client.destroy();
+        assert.deepEqual(JSON.parse(response.body.toString()), {
+          url: "https://localhost/secure?x=1",
+          encrypted: true,
+        });
+        assert.equal(entries.length, 1);
+        assert.deepEqual(
+          { ...entries[0], durationMs: undefined, ip: undefined },
+          {
+            method: "GET",
+            path: "/secure",
+            status: 200,
+            bytes: response.body.length,
+            durationMs: undefined,
+            ip: undefined,
+          },
+        );
+      },
+      { tls: tlsFixture(), accessLog: (entry) => entries.push(entry) },
+    );
   });
 
   it("refuses a bad configuration at start-up", async () => {
