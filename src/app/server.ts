@@ -42,7 +42,13 @@ import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
 import { Request, type RequestSettings } from "./request.js";
 import { prepareResponse, Response } from "./response.js";
 import { type RouteLookup, Router } from "./router.js";
-import { type Hooks, type RouteDefinition, RouteGroup, type RouteSink } from "./routes.js";
+import {
+  type GroupLevel,
+  type Hooks,
+  type RouteDefinition,
+  RouteGroup,
+  type RouteSink,
+} from "./routes.js";
 import { validationStep } from "./validation.js";
 
 export interface AccessLogEntry {
@@ -328,7 +334,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
    * never reaches an inner after hook that expects the user it would have set).
    */
   #chain(
-    groups: readonly RouteGroup[],
+    groups: readonly GroupLevel[],
     pre: readonly AnyHandler[],
     own: readonly Hooks[],
     handler: AnyHandler,
