@@ -42,9 +42,11 @@ export type RouteParams<P extends string> = string extends P
  * (what RouteGroup does at run time). A prefix only known as `string` makes the whole pattern
  * `string`, whose params are Record<string, string>.
  */
-export type JoinPattern<Prefix extends string, Path extends string> = string extends Prefix
-  ? string
-  : `${Prefix}${Path}`;
+export type JoinPattern<Prefix extends string, Path extends string> = Prefix extends ""
+  ? Path
+  : string extends Prefix
+    ? string
+    : `${Prefix}${Path}`;
 
 // ---- runtime parsing ------------------------------------------------------------------------
 

@@ -66,6 +66,8 @@ function checkHookList(name: string, hooks: readonly unknown[] | undefined): voi
  * Route registration: `route`, the method shortcuts and nested `group`s. A group adds its prefix
  * to every pattern and its hooks to every route registered through it. `Prefix` is the group's
  * full prefix as a type, so the parameters of a prefix ("/orgs/:org") are typed in its routes.
+ * Handlers use NoInfer<Path>: the pattern type comes from `path` alone, never from a handler
+ * whose `request` parameter is annotated (that would infer `never` for the path).
  */
 export class RouteGroup<Prefix extends string = ""> {
   readonly prefix: string;
@@ -96,7 +98,7 @@ export class RouteGroup<Prefix extends string = ""> {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   route<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<JoinPattern<Prefix, Path>>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options: RouteOptions<Schemas> = {},
   ): this {
     this.#sink.assertOpen("routes");
@@ -155,7 +157,7 @@ export class RouteGroup<Prefix extends string = ""> {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   get<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<JoinPattern<Prefix, Path>>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["GET"] });
@@ -164,7 +166,7 @@ export class RouteGroup<Prefix extends string = ""> {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   post<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<JoinPattern<Prefix, Path>>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["POST"] });
@@ -173,7 +175,7 @@ export class RouteGroup<Prefix extends string = ""> {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   put<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<JoinPattern<Prefix, Path>>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["PUT"] });
@@ -182,7 +184,7 @@ export class RouteGroup<Prefix extends string = ""> {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   patch<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<JoinPattern<Prefix, Path>>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["PATCH"] });
@@ -191,7 +193,7 @@ export class RouteGroup<Prefix extends string = ""> {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   delete<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<JoinPattern<Prefix, Path>>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["DELETE"] });
@@ -201,7 +203,7 @@ export class RouteGroup<Prefix extends string = ""> {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   all<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<JoinPattern<Prefix, Path>>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: undefined });

@@ -501,7 +501,11 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   async run(options: Partial<ListenOptions> = {}): Promise<BoundAddress> {
     const port = options.port ?? 8000;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new ConfigError(`'port' must be an integer from 0 to 65535, got ${String(port)}`);
+      throw new ConfigError(
+        `'port' must be an integer from 0 to 65535, got ${String(port)}` +
+          // NaN is text that is not a number, e.g. Number(process.env.PORT) with PORT=abc.
+          (Number.isNaN(port) ? " (a number parsed from text that is not one?)" : ""),
+      );
     }
     if (
       options.tls !== undefined &&

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Request } from "../../src/app/request.js";
 import type { StandardSchemaV1 } from "../../src/app/validation.js";
 import { newApp } from "./matrix.js";
 
@@ -89,6 +90,11 @@ describe("handler types from route patterns", () => {
         expectType<Equal<typeof request.params, Record<string, string>>>(true);
         return request.params.x ?? "";
       });
+    });
+    // A handler whose request parameter is annotated with the plain Request type still registers.
+    app.get("/plain", (request: Request) => request.path);
+    app.group("/orgs/:org/plain", (group) => {
+      group.get("/:id", (request: Request) => request.params.id ?? "");
     });
     assert.equal((await app.inject({ url: "/orgs/acme/members/7" })).text(), "acme/7");
     assert.equal((await app.inject({ url: "/orgs/acme" })).text(), "acme");
