@@ -96,7 +96,8 @@ function checkConsumer(name, spec, extraArgs) {
   run(process.execPath, [tsc, "-p", "tsconfig.json"], project);
   const output = run(process.execPath, ["out/consumer.js"], project).trim();
   const expected = JSON.stringify({ member: { org: "acme", id: "7" }, fail: 418 });
-  if (output !== expected) throw new Error(`${name}: the consumer printed ${output}, not ${expected}`);
+  if (output !== expected)
+    throw new Error(`${name}: the consumer printed ${output}, not ${expected}`);
   return installed;
 }
 
