@@ -1,5 +1,7 @@
 import type { ErrorHook, Request, Response, SafeHtml, Server } from "../../src/index.js";
 import { HttpError, html } from "../../src/index.js";
+// The reason phrases of the library's own error responses, so the two JSON shapes cannot differ.
+import { statusText } from "../../src/wire/status.js";
 import { renderPage } from "./layout.js";
 
 /** Headers describing a body that failed half-way (e.g. a download) must not describe the error page. */
@@ -23,7 +25,7 @@ const PAGES: Readonly<Record<number, { title: string; hint: SafeHtml }>> = {
   },
   404: {
     title: "Page not found",
-    hint: html`There is nothing at this address. Try the <a href="/">home page</a>.`,
+    hint: html`There is nothing at this address: check it for typos, or start again from the home page.`,
   },
   405: {
     title: "Method not allowed",
@@ -80,9 +82,12 @@ export function errorPages(app: Server): ErrorHook {
     }
     prepare(error, response, status);
     if (wantsJson(request)) {
+      // The library's default shape ({ status, error, message, details }), always as JSON here.
+      const reason = statusText(status);
       const body: Record<string, unknown> = {
         status,
-        error: exposed ? error.message : "Internal Server Error",
+        error: reason,
+        message: exposed ? error.message : reason,
       };
       const details = exposed ? error.details : undefined;
       if (details !== undefined) body.details = details;

@@ -8,7 +8,7 @@ import { demoDir, repoRoot } from "./paths.js";
 /** `npm start`: the demo on http://127.0.0.1:8000 (PORT, HOST, DATA_DIR, SESSION_KEY, NODE_ENV). */
 async function start(env: NodeJS.ProcessEnv): Promise<void> {
   const development = env.NODE_ENV !== "production";
-  const port = env.PORT === undefined ? 8000 : Number(env.PORT);
+  const port = parsePort(env.PORT);
   const host = env.HOST ?? "127.0.0.1";
   const { keys, source } = loadSessionKeys({ env, development, keyDir: repoRoot });
   const app = createDemoApp({
@@ -21,6 +21,19 @@ async function start(env: NodeJS.ProcessEnv): Promise<void> {
   const address = await app.run({ port, host });
   console.log(`Session key from ${source}`);
   console.log(`slow-serv demo listening on ${address.url}`);
+}
+
+/** PORT as a number; text that is not one is named in the error, not passed on as NaN. */
+function parsePort(text: string | undefined): number {
+  if (text === undefined || text === "") return 8000;
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(port <= 65535)) {
+    throw new ConfigError(
+      `PORT=${JSON.stringify(text)} is not a port number: set PORT to a whole number from 0 to ` +
+        "65535 (0 picks a free port), or unset it for 8000.",
+    );
+  }
+  return port;
 }
 
 /** Mistakes in the set-up (bad key, port taken): the message says what to do, a stack would not. */

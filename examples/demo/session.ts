@@ -23,7 +23,8 @@ export function csrfToken(request: Request): string {
 
 /**
  * The upload handler streams its multipart body to disk, so the CSRF guard cannot read a form
- * field first: the form carries the token in its action URL and the handler checks it.
+ * field first: the handler checks the token itself, from the x-csrf-token header or the form's
+ * first field (pages/files.ts).
  */
 export function isUpload(request: Request): boolean {
   return request.method === "POST" && request.path === "/files";

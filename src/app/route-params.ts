@@ -37,6 +37,17 @@ export type RouteParams<P extends string> = string extends P
     ? Record<string, never>
     : { [Name in RouteParamNames<P>]: string };
 
+/**
+ * The pattern a route of a group registers: the group's prefix followed by the route's path
+ * (what RouteGroup does at run time). A prefix only known as `string` makes the whole pattern
+ * `string`, whose params are Record<string, string>.
+ */
+export type JoinPattern<Prefix extends string, Path extends string> = Prefix extends ""
+  ? Path
+  : string extends Prefix
+    ? string
+    : `${Prefix}${Path}`;
+
 // ---- runtime parsing ------------------------------------------------------------------------
 
 /** A registration mistake; the message says how to fix it. Thrown by Router.add at start-up. */
@@ -98,6 +109,21 @@ export function parsePattern(pattern: string): Segment[] {
 function checkParamName(name: string, where: string, sigil: ":" | "*"): void {
   if (name === "") {
     throw new RouteError(`${where}: the parameter has no name; write it like "${sigil}id".`);
+  }
+  if (name.endsWith("?") && PARAM_NAME.test(name.slice(0, -1))) {
+    const bare = name.slice(0, -1);
+    throw new RouteError(
+      `${where}: optional parameters ("${sigil}${bare}?") are not part of the pattern syntax, ` +
+        `where every segment is static, ":name" or a final "*name". Register the route twice, ` +
+        `with and without the segment (two handlers may share a function taking the ` +
+        `parameter as an argument).`,
+    );
+  }
+  if (/^[A-Za-z_][A-Za-z0-9_]*\(/.test(name)) {
+    throw new RouteError(
+      `${where}: parameters have no regular expressions; write "${sigil}${name.slice(0, name.indexOf("("))}" ` +
+        `and check the value with a params schema (route option 'schema').`,
+    );
   }
   if (!PARAM_NAME.test(name)) {
     const suggestion = name.replace(/[^A-Za-z0-9_]/g, "_").replace(/^[0-9]/, "_$&");

@@ -2,7 +2,7 @@ import { ConfigError } from "../wire/options.js";
 import type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./pipeline.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
-import { RouteError, type RouteParams } from "./route-params.js";
+import { type JoinPattern, RouteError, type RouteParams } from "./route-params.js";
 import { checkSchemas, type RouteSchemas, type Validated } from "./validation.js";
 
 export type Handler<
@@ -28,13 +28,23 @@ export interface RouteOptions<Schemas extends RouteSchemas = {}> extends Hooks {
   schema?: Schemas;
 }
 
+/** What a route keeps of each group it was registered through: the group's hooks. */
+export interface GroupLevel {
+  readonly prefix: string;
+  readonly hooks: {
+    readonly before: readonly BeforeHook[];
+    readonly after: readonly AfterHook[];
+    readonly error: readonly ErrorHook[];
+  };
+}
+
 /** One registered route, with the groups it was registered through (outermost first). */
 export interface RouteDefinition {
   readonly methods: readonly string[] | "*";
   readonly pattern: string;
   readonly handler: Handler;
   readonly options: RouteOptions<RouteSchemas>;
-  readonly groups: readonly RouteGroup[];
+  readonly groups: readonly GroupLevel[];
 }
 
 /** What a group reports its registrations to: the server that owns it. */
@@ -54,15 +64,18 @@ function checkHookList(name: string, hooks: readonly unknown[] | undefined): voi
 
 /**
  * Route registration: `route`, the method shortcuts and nested `group`s. A group adds its prefix
- * to every pattern and its hooks to every route registered through it.
+ * to every pattern and its hooks to every route registered through it. `Prefix` is the group's
+ * full prefix as a type, so the parameters of a prefix ("/orgs/:org") are typed in its routes.
+ * Handlers use NoInfer<Path>: the pattern type comes from `path` alone, never from a handler
+ * whose `request` parameter is annotated (that would infer `never` for the path).
  */
-export class RouteGroup {
+export class RouteGroup<Prefix extends string = ""> {
   readonly prefix: string;
   readonly hooks: { before: BeforeHook[]; after: AfterHook[]; error: ErrorHook[] };
   readonly #sink: RouteSink;
-  readonly #parents: readonly RouteGroup[];
+  readonly #parents: readonly GroupLevel[];
 
-  constructor(sink: RouteSink, prefix: string, parents: readonly RouteGroup[], hooks: Hooks = {}) {
+  constructor(sink: RouteSink, prefix: string, parents: readonly GroupLevel[], hooks: Hooks = {}) {
     if (prefix !== "" && (!prefix.startsWith("/") || prefix.endsWith("/"))) {
       throw new ConfigError(
         `Group prefix '${prefix}' must start with "/" and not end with "/" (for example "/api")`,
@@ -85,7 +98,7 @@ export class RouteGroup {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   route<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options: RouteOptions<Schemas> = {},
   ): this {
     this.#sink.assertOpen("routes");
@@ -144,7 +157,7 @@ export class RouteGroup {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   get<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["GET"] });
@@ -153,7 +166,7 @@ export class RouteGroup {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   post<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["POST"] });
@@ -162,7 +175,7 @@ export class RouteGroup {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   put<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["PUT"] });
@@ -171,7 +184,7 @@ export class RouteGroup {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   patch<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["PATCH"] });
@@ -180,7 +193,7 @@ export class RouteGroup {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   delete<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: ["DELETE"] });
@@ -190,17 +203,21 @@ export class RouteGroup {
   // biome-ignore lint/complexity/noBannedTypes: {} means "no schemas", the default.
   all<Path extends string, Schemas extends RouteSchemas = {}>(
     path: Path,
-    handler: Handler<RouteParams<Path>, Validated<Schemas>>,
+    handler: Handler<RouteParams<JoinPattern<Prefix, NoInfer<Path>>>, Validated<Schemas>>,
     options?: Omit<RouteOptions<Schemas>, "methods">,
   ): this {
     return this.route(path, handler, { ...options, methods: undefined });
   }
 
   /** A group of routes under `prefix`, with hooks of its own: `app.group("/api", (api) => …)`. */
-  group(prefix: string, register: (group: RouteGroup) => void, hooks?: Hooks): this {
+  group<Sub extends string>(
+    prefix: Sub,
+    register: (group: RouteGroup<`${Prefix}${Sub}`>) => void,
+    hooks?: Hooks,
+  ): this {
     this.#sink.assertOpen("groups");
     const full = this.prefix + prefix;
-    register(new RouteGroup(this.#sink, full, [...this.#parents, this], hooks));
+    register(new RouteGroup<`${Prefix}${Sub}`>(this.#sink, full, [...this.#parents, this], hooks));
     return this;
   }
 

@@ -45,7 +45,13 @@ import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
 import { Request, type RequestSettings } from "./request.js";
 import { prepareResponse, Response } from "./response.js";
 import { type RouteLookup, Router } from "./router.js";
-import { type Hooks, type RouteDefinition, RouteGroup, type RouteSink } from "./routes.js";
+import {
+  type GroupLevel,
+  type Hooks,
+  type RouteDefinition,
+  RouteGroup,
+  type RouteSink,
+} from "./routes.js";
 import { validationStep } from "./validation.js";
 
 export interface AccessLogEntry {
@@ -331,7 +337,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
    * never reaches an inner after hook that expects the user it would have set).
    */
   #chain(
-    groups: readonly RouteGroup[],
+    groups: readonly GroupLevel[],
     pre: readonly AnyHandler[],
     own: readonly Hooks[],
     handler: AnyHandler,
@@ -498,7 +504,11 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   async run(options: Partial<ListenOptions> = {}): Promise<BoundAddress> {
     const port = options.port ?? 8000;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new ConfigError(`'port' must be an integer from 0 to 65535, got ${String(port)}`);
+      throw new ConfigError(
+        `'port' must be an integer from 0 to 65535, got ${String(port)}` +
+          // NaN is text that is not a number, e.g. Number(process.env.PORT) with PORT=abc.
+          (Number.isNaN(port) ? " (a number parsed from text that is not one?)" : ""),
+      );
     }
     if (
       options.tls !== undefined &&

@@ -11,8 +11,8 @@ export const DEFAULT_DEV_KEY_FILE = ".slow-serv-dev-key";
  * key would sign everyone out on each restart. Refused when `NODE_ENV=production`: production
  * keys come from a secret store (`npx slow-serv keygen`).
  *
- * The file is created with mode 0600, and its name is added to a `.gitignore` found next to it
- * so the key is not committed by accident.
+ * The file is created with mode 0600, and its name is added to the `.gitignore` next to it, which
+ * is created when there is none, so a plain `git add .` never commits the key.
  */
 export function developmentKey(path: string = DEFAULT_DEV_KEY_FILE): string {
   if (process.env.NODE_ENV === "production") {
@@ -57,8 +57,10 @@ function ignoreInGit(path: string): void {
   let content: string;
   try {
     content = readFileSync(gitignore, "utf8");
-  } catch {
-    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // A .gitignore applies to its own folder, wherever that is in the repository.
+    content = "";
   }
   const listed = content.split(/\r?\n/).some((line) => {
     const entry = line.trim();

@@ -108,8 +108,17 @@ export function decodeKey(input: SessionKeyInput, index = 0): Buffer {
     bytes = decodeKeyString(input, where);
   } else if (input instanceof Uint8Array) {
     bytes = Buffer.from(input);
+  } else if (input === undefined) {
+    // Almost always `keys: [process.env.SESSION_KEY!]` with the variable unset.
+    throw new SessionConfigError(
+      `${where} (option 'session.keys') is undefined: is the environment variable or secret ` +
+        `that should hold it (e.g. SESSION_KEY) set in this environment? ${KEY_ADVICE}`,
+    );
   } else {
-    throw new SessionConfigError(`${where} must be a Buffer or a string. ${KEY_ADVICE}`);
+    const got = input === null ? "null" : typeof input;
+    throw new SessionConfigError(
+      `${where} (option 'session.keys') must be a Buffer or a string, got ${got}. ${KEY_ADVICE}`,
+    );
   }
   if (bytes.length < MIN_KEY_BYTES) {
     throw new SessionConfigError(

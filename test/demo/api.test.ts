@@ -13,6 +13,7 @@ interface NoteJson {
 interface Problem {
   status: number;
   error: string;
+  message: string;
   details?: { issues: unknown[] };
 }
 
@@ -59,7 +60,12 @@ describe("demo: notes JSON API", () => {
     assert.equal(removed.status, 204);
     const gone = await call(`/api/notes/${note.id}`);
     assert.equal(gone.status, 404);
-    assert.deepEqual(await gone.json(), { status: 404, error: `No note with id ${note.id}` });
+    // The library's default error shape: the reason phrase, then the message.
+    assert.deepEqual(await gone.json(), {
+      status: 404,
+      error: "Not Found",
+      message: `No note with id ${note.id}`,
+    });
     const again = await call(`/api/notes/${note.id}`, { method: "DELETE" });
     assert.equal(again.status, 404);
     await again.arrayBuffer();
@@ -86,7 +92,8 @@ describe("demo: notes JSON API", () => {
       const response = await postJson(body);
       assert.equal(response.status, 400);
       const problem = (await response.json()) as Problem;
-      assert.equal(problem.error, "Validation failed");
+      assert.equal(problem.error, "Bad Request");
+      assert.equal(problem.message, "Validation failed");
       assert.deepEqual(
         problem.details?.issues,
         issues.map((issue) => ({ part: "body", ...issue })),
@@ -153,6 +160,7 @@ describe("demo: notes JSON API", () => {
       const problem = (await response.json()) as Problem;
       assert.equal(problem.status, status);
       assert.equal(typeof problem.error, "string");
+      assert.equal(typeof problem.message, "string");
     });
   }
 

@@ -7,19 +7,32 @@ import { type Client, type RunningDemo, startDemo } from "./harness.js";
 
 const LIMIT = 64 * 1024;
 
+/** The upload form's CSRF token, from its first field; the form posts to plain /files. */
+async function formToken(client: Client): Promise<string> {
+  const { html } = await client.page("/files");
+  const form =
+    /<form method="post" action="\/files" enctype="multipart\/form-data"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(
+      html,
+    );
+  assert.ok(form, "upload form with the token as its first field");
+  return form[1]!;
+}
+
+function filesForm(files: Array<{ name: string; bytes: Uint8Array }>, token?: string): FormData {
+  const form = new FormData();
+  if (token !== undefined) form.append("_csrf", token);
+  form.append("note", "a plain field that the handler skips");
+  for (const file of files) form.append("file", new Blob([file.bytes]), file.name);
+  return form;
+}
+
+/** Uploads as the browser does: the form's fields in document order, the token first. */
 async function upload(
   client: Client,
   files: Array<{ name: string; bytes: Uint8Array }>,
 ): Promise<globalThis.Response> {
-  const { html } = await client.page("/files");
-  const action = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/.exec(
-    html,
-  )?.[1];
-  assert.ok(action, "upload form present");
-  const form = new FormData();
-  form.append("note", "a plain field that the handler skips");
-  for (const file of files) form.append("file", new Blob([file.bytes]), file.name);
-  return client.fetch(action.replaceAll("&amp;", "&"), { method: "POST", body: form });
+  const token = await formToken(client);
+  return client.fetch("/files", { method: "POST", body: filesForm(files, token) });
 }
 
 function downloadLinks(html: string): Array<{ href: string; name: string }> {
@@ -115,6 +128,9 @@ describe("demo: file uploads and downloads", () => {
     assert.equal(response.status, 413);
     const html = await response.text();
     assert.ok(html.includes("That was too large"));
+    // In the form's units (64.0 KB here, 5.0 MB by default), not the option's bytes.
+    assert.ok(html.includes("Each file may be at most 64.0 KB."), html);
+    assert.ok(!html.includes("maxFileBytes"));
     assert.ok(html.includes('class="site-header"'));
     assert.deepEqual(await readdir(join(demo.dataDir, "uploads")), before, "partial file removed");
     const list = await client.page("/files");
@@ -137,6 +153,45 @@ describe("demo: file uploads and downloads", () => {
     const response = await upload(demo.client(), []);
     assert.equal(response.status, 400);
     assert.ok((await response.text()).includes("Choose a file to upload"));
+  });
+
+  it("accepts the token in the x-csrf-token header, as for any streamed upload", async () => {
+    const client = demo.client();
+    const token = await formToken(client);
+    const response = await client.fetch("/files", {
+      method: "POST",
+      headers: { "x-csrf-token": token },
+      body: filesForm([{ name: "by-header.txt", bytes: Buffer.from("h") }]),
+    });
+    assert.equal(response.status, 303, await response.text());
+    assert.ok((await client.page("/files")).html.includes("by-header.txt"));
+  });
+
+  it("refuses a wrong header token, a token in the URL, and a file before the token", async () => {
+    const client = demo.client();
+    const token = await formToken(client);
+    const before = await readdir(join(demo.dataDir, "uploads"));
+    const file = [{ name: "sneaky.txt", bytes: Buffer.from("s") }];
+    const wrongHeader = await client.fetch("/files", {
+      method: "POST",
+      headers: { "x-csrf-token": "nope" },
+      body: filesForm(file, token),
+    });
+    assert.equal(wrongHeader.status, 403);
+    await wrongHeader.arrayBuffer();
+    const inUrl = await client.fetch(`/files?_csrf=${encodeURIComponent(token)}`, {
+      method: "POST",
+      body: filesForm(file),
+    });
+    assert.equal(inUrl.status, 403);
+    await inUrl.arrayBuffer();
+    const late = new FormData();
+    late.append("file", new Blob(["s"]), "sneaky.txt");
+    late.append("_csrf", token);
+    const fileFirst = await client.fetch("/files", { method: "POST", body: late });
+    assert.equal(fileFirst.status, 403);
+    await fileFirst.arrayBuffer();
+    assert.deepEqual(await readdir(join(demo.dataDir, "uploads")), before, "nothing written");
   });
 
   it("refuses an upload without the CSRF token", async () => {

@@ -96,6 +96,14 @@ describe("demo: main.js", () => {
     }
   });
 
+  it("names a PORT that is not a number instead of passing NaN on", async () => {
+    const main = startMain({ SESSION_KEY: generateKey(), PORT: "abc", DATA_DIR: dataDir });
+    const [code] = await once(main.child, "exit");
+    assert.notEqual(code, 0);
+    assert.match(main.output(), /Cannot start the demo: PORT="abc" is not a port number/);
+    assert.doesNotMatch(main.output(), /NaN|\n\s+at /);
+  });
+
   it("refuses a short SESSION_KEY at start-up", async () => {
     const main = startMain({ SESSION_KEY: "hunter2", PORT: "0", DATA_DIR: dataDir });
     const [code] = await once(main.child, "exit");

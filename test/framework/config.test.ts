@@ -108,6 +108,10 @@ describe("configuration errors at start-up", () => {
   test("run() rejects a bad port before binding anything", async () => {
     await assert.rejects(newApp().run({ port: 70_000 }), /'port' must be an integer from 0/);
     await assert.rejects(
+      newApp().run({ port: Number("abc") }),
+      /got NaN \(a number parsed from text that is not one\?\)/,
+    );
+    await assert.rejects(
       newApp().run({ port: 0, tls: { key: "k" } }),
       /'tls' needs both 'key' and 'cert'/,
     );

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Request } from "../../src/app/request.js";
 import type { StandardSchemaV1 } from "../../src/app/validation.js";
 import { newApp } from "./matrix.js";
 
@@ -58,6 +59,47 @@ describe("handler types from route patterns", () => {
       });
     });
     assert.deepEqual(app.routes(), [{ pattern: "/api/items/:itemId", methods: ["GET"] }]);
+  });
+
+  it("a group's prefix parameters are typed in its routes, nested groups included", async () => {
+    const app = newApp();
+    app.group("/orgs/:org", (org) => {
+      org.get("/members/:id", (request) => {
+        expectType<Equal<typeof request.params, { org: string; id: string }>>(true);
+        return `${request.params.org}/${request.params.id}`;
+      });
+      org.get("/", (request) => {
+        expectType<Equal<typeof request.params, { org: string }>>(true);
+        // @ts-expect-error "id" belongs to the sibling route, not to the prefix
+        request.params.id;
+        return request.params.org;
+      });
+      org.group("/teams/:team", (team) => {
+        team.get("/*rest", (request) => {
+          expectType<Equal<typeof request.params, { org: string; team: string; rest: string }>>(
+            true,
+          );
+          return [request.params.org, request.params.team, request.params.rest].join("|");
+        });
+      });
+    });
+    // A prefix only known as a string cannot be read at the type level: every name is a string.
+    const dynamic: string = "/dyn";
+    app.group(dynamic, (group) => {
+      group.get("/:x", (request) => {
+        expectType<Equal<typeof request.params, Record<string, string>>>(true);
+        return request.params.x ?? "";
+      });
+    });
+    // A handler whose request parameter is annotated with the plain Request type still registers.
+    app.get("/plain", (request: Request) => request.path);
+    app.group("/orgs/:org/plain", (group) => {
+      group.get("/:id", (request: Request) => request.params.id ?? "");
+    });
+    assert.equal((await app.inject({ url: "/orgs/acme/members/7" })).text(), "acme/7");
+    assert.equal((await app.inject({ url: "/orgs/acme" })).text(), "acme");
+    assert.equal((await app.inject({ url: "/orgs/a/teams/b/c/d" })).text(), "a|b|c/d");
+    assert.equal((await app.inject({ url: "/dyn/z" })).text(), "z");
   });
 
   it("request.valid is typed from the schemas' outputs", () => {

@@ -46,6 +46,16 @@ const ERROR_CASES: readonly ErrorCase[] = [
     message: ["not an identifier", '"*a_b"'],
   },
   {
+    name: "optional parameter",
+    add: [["GET"], "/users/:id?"],
+    message: ['optional parameters (":id?")', "Register the route twice", "with and without"],
+  },
+  {
+    name: "regular expression in a parameter",
+    add: [["GET"], "/users/:id(\\d+)"],
+    message: ["no regular expressions", '":id"', "schema"],
+  },
+  {
     name: "__proto__ as param name",
     add: [["GET"], "/x/:__proto__"],
     message: ['"__proto__" cannot be a parameter name'],

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,6 +159,19 @@ describe("developmentKey()", () => {
     const ignore = readFileSync(join(dir, ".gitignore"), "utf8");
     assert.equal(ignore.split("\n").filter((line) => line === ".dev-key").length, 1);
     assert.ok(ignore.startsWith("node_modules/\n"));
+  });
+
+  test("creates a .gitignore when there is none, so `git add .` leaves the key out", () => {
+    delete process.env.NODE_ENV;
+    const dir = tempDir();
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-C", dir, ...args], { encoding: "utf8", stdio: "pipe" });
+    git("init", "--quiet");
+    developmentKey(join(dir, ".slow-serv-dev-key"));
+    const ignore = readFileSync(join(dir, ".gitignore"), "utf8");
+    assert.equal(ignore, "# slow-serv development session key\n.slow-serv-dev-key\n");
+    git("add", ".");
+    assert.deepEqual(git("diff", "--cached", "--name-only").trim().split("\n"), [".gitignore"]);
   });
 
   test("refuses to run in production", () => {

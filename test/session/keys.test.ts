@@ -84,7 +84,16 @@ describe("session keys: start-up errors", () => {
     ["few distinct bytes", [Buffer.from("0102030401020304".repeat(4), "hex")], /4 distinct/],
     ["encoded passphrase", [`base64url:${printable.toString("base64url")}`], /printable text/],
     ["counter bytes", [Buffer.from(Array.from({ length: 32 }, (_, i) => 128 + i))], /pattern/],
-    ["number", [12345], /Buffer or a string/],
+    [
+      "number",
+      [12345],
+      /keys\[0\] \(option 'session\.keys'\) must be a Buffer or a string, got number/,
+    ],
+    [
+      "unset variable",
+      [undefined],
+      /keys\[0\] \(option 'session\.keys'\) is undefined: .*SESSION_KEY/,
+    ],
     ["duplicate", [KEY_A, KEY_B, KEY_A], /keys\[2\] is the same secret as keys\[0\]/],
     ["duplicate across encodings", [KEY_A, RAW_A], /same secret/],
   ];

@@ -7,6 +7,12 @@ import { flashNotice, renderPage } from "../layout.js";
 import { csrfToken } from "../session.js";
 import { type DemoStore, newId, type StoredFile } from "../store.js";
 
+/** The CSRF guard's field and header names (its defaults), checked here for the streamed upload. */
+const CSRF_FIELD = "_csrf";
+const CSRF_HEADER = "x-csrf-token";
+
+const FORM_EXPIRED = "The form expired or was not sent by this site: reload and retry";
+
 export interface UploadLimits {
   /** Largest single file. */
   maxFileBytes: number;
@@ -21,9 +27,10 @@ function formatBytes(bytes: number): string {
 }
 
 export function uploadForm(request: Request, limits: UploadLimits): SafeHtml {
-  // The body is streamed by the handler, so the CSRF token rides in the query string.
-  const action = `/files?_csrf=${encodeURIComponent(csrfToken(request))}`;
-  return html`<form method="post" action="${action}" enctype="multipart/form-data" class="form card" id="upload-form">
+  // The token is the form's first field: browsers send parts in document order, so the handler
+  // checks it before it streams any file (and it never appears in a URL or the address bar).
+  return html`<form method="post" action="/files" enctype="multipart/form-data" class="form card" id="upload-form">
+    <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(request)}">
     <label for="file">Choose up to ${limits.maxFiles} files (each at most ${formatBytes(limits.maxFileBytes)})</label>
     <input id="file" type="file" name="file" multiple required>
     <button type="submit" class="button">Upload</button>
@@ -63,15 +70,27 @@ ${fileList(await store.files.all())}`,
   );
 }
 
-/** Streams every file part to disk; a failure removes what this request wrote. */
+/**
+ * Streams every file part to disk; a failure removes what this request wrote. Unless the token
+ * came in the x-csrf-token header, the first part must be the form's _csrf field: no file is
+ * read before the token is.
+ */
 async function receiveUploads(
   request: Request,
   store: DemoStore,
   limits: UploadLimits,
+  tokenChecked: boolean,
 ): Promise<StoredFile[]> {
   const saved: StoredFile[] = [];
+  let verified = tokenChecked;
   try {
     for await (const part of request.multipart(limits)) {
+      if (!verified) {
+        const token = !part.isFile && part.name === CSRF_FIELD ? await part.text() : undefined;
+        if (!request.session.verifyCsrfToken(token)) throw new HttpError(403, FORM_EXPIRED);
+        verified = true;
+        continue;
+      }
       if (!part.isFile || part.name !== "file" || !part.filename) {
         await part.skip();
         continue;
@@ -91,26 +110,51 @@ async function receiveUploads(
   return saved;
 }
 
+/** The multipart limits' 413 messages name option values in bytes; the form speaks in MB. */
+function friendlyLimit(error: unknown, limits: UploadLimits): unknown {
+  if (!(error instanceof HttpError) || error.status !== 413) return error;
+  const limit = /\((max\w+)\)$/.exec(error.message)?.[1];
+  const message =
+    limit === "maxFiles"
+      ? `Choose at most ${limits.maxFiles} files per upload.`
+      : limit === "maxFileBytes"
+        ? `Each file may be at most ${formatBytes(limits.maxFileBytes)}.`
+        : limit === undefined
+          ? `The upload is larger than ${formatBytes(uploadBodyLimit(limits))} in all.`
+          : error.message;
+  return new HttpError(413, message, { headers: error.headers, close: error.close, cause: error });
+}
+
+/** The whole body may hold every file plus a little multipart framing. */
+function uploadBodyLimit(limits: UploadLimits): number {
+  return limits.maxFileBytes * limits.maxFiles + 64 * 1024;
+}
+
 export function fileRoutes(app: Server, store: DemoStore, limits: UploadLimits): void {
   app.get("/files", (request, response) => filesPage(request, response, store, limits));
 
   app.post(
     "/files",
     async (request, response) => {
-      // The CSRF guard skips this route (it would have to buffer the files to find the field):
-      // the token comes in the form's action URL and is checked before any byte is read.
-      if (!request.session.verifyCsrfToken(request.query._csrf)) {
-        throw new HttpError(403, "The form expired or was not sent by this site: reload and retry");
+      // The CSRF guard skips this route (it would have to buffer the files to find its field):
+      // the token comes in the x-csrf-token header (scripts, curl) or as the form's first field,
+      // and is checked before any file byte is read.
+      const header = request.headers.get(CSRF_HEADER);
+      if (header !== undefined && !request.session.verifyCsrfToken(header)) {
+        throw new HttpError(403, FORM_EXPIRED);
       }
-      const saved = await receiveUploads(request, store, limits);
+      const saved = await receiveUploads(request, store, limits, header !== undefined).catch(
+        (error: unknown) => {
+          throw friendlyLimit(error, limits);
+        },
+      );
       if (saved.length === 0) throw new HttpError(400, "Choose a file to upload");
       await store.files.update((files) => files.push(...saved));
       const names = saved.map((file) => file.originalName).join(", ");
       flashNotice(request, "success", `Uploaded ${names}.`);
       response.redirect("/files", 303);
     },
-    // The whole body may hold every file plus a little multipart framing.
-    { bodyLimit: limits.maxFileBytes * limits.maxFiles + 64 * 1024 },
+    { bodyLimit: uploadBodyLimit(limits) },
   );
 
   app.get("/files/:id", async (request, response) => {

@@ -1,5 +1,5 @@
 import type { Request, Response, Server } from "../../../src/index.js";
-import { html } from "../../../src/index.js";
+import { html, join, type SafeHtml } from "../../../src/index.js";
 import { renderPage } from "../layout.js";
 import type { DemoStore } from "../store.js";
 
@@ -10,11 +10,16 @@ const ENDPOINTS = [
   ["DELETE", "/api/notes/:id", "Delete; 204, or 404 JSON"],
 ] as const;
 
+/** A path that a narrow screen may break after a "/" only, never inside a segment. */
+function breakablePath(path: string): SafeHtml {
+  return html`<code class="path">${join(path.split("/"), html`/<wbr>`)}</code>`;
+}
+
 async function notesPage(request: Request, response: Response, store: DemoStore): Promise<void> {
   const notes = await store.notes.all();
   const endpoints = ENDPOINTS.map(
     ([method, path, what]) =>
-      html`<tr><td><span class="method method-${method.toLowerCase()}">${method}</span></td><td><code>${path}</code></td><td>${what}</td></tr>`,
+      html`<tr><td><span class="method method-${method.toLowerCase()}">${method}</span></td><td>${breakablePath(path)}</td><td>${what}</td></tr>`,
   );
   const items = notes.map(
     (note) => html`<li class="note" data-id="${note.id}">

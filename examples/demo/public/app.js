@@ -69,7 +69,7 @@ function notesForm() {
     const issues = problem.details?.issues ?? [];
     error.textContent = issues.length
       ? issues.map((issue) => issue.message).join(". ")
-      : problem.error || `Failed (${response.status})`;
+      : problem.message || `Failed (${response.status})`;
     error.hidden = false;
   });
   for (const button of document.querySelectorAll("[data-delete-note]")) {
