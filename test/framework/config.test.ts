@@ -19,7 +19,11 @@ const OPTION_MISTAKES: Array<[string, unknown, RegExp]> = [
   ["a fractional timeout", { timeouts: { headers: 1.5 } }, /'timeouts\.headers' must be a whole/],
   ["a bad multipart limit", { multipart: { maxFiles: -2 } }, /maxFiles must be a non-negative/],
   ["an unknown multipart limit", { multipart: { maxfiles: 2 } }, /known limits: maxParts/],
-  ["a bad trustProxy", { trustProxy: "yes" }, /'trustProxy' must be false, true, or the number/],
+  [
+    "a bad trustProxy",
+    { trustProxy: "yes" },
+    /'trustProxy': 'yes' is not an address, a CIDR range/,
+  ],
   ["a bad logger", { logger: console.log }, /'logger' must be false or an object with info/],
   ["a bad accessLog", { accessLog: "on" }, /'accessLog' must be true, false, or a function/],
   ["a zero maxQueryKeys", { maxQueryKeys: 0 }, /'maxQueryKeys' must be a whole number ≥ 1/],
