@@ -34,6 +34,16 @@ export interface ExchangeHandler<
   reportError(error: unknown, request: Req | undefined): void;
 }
 
+/**
+ * The client as a proxy reported it (PROXY protocol, read by the listener before the connection
+ * exists): preferred over the socket's own peer address and TLS state.
+ */
+export interface ReportedPeer {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly encrypted: boolean;
+}
+
 /** The part of the listener that connections see. */
 export interface ConnectionOwner {
   readonly limits: HttpLimits;
@@ -81,6 +91,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   readonly #handler: ExchangeHandler<WireRequest, WireResponse<unknown>>;
   readonly #parser: RequestParser;
   readonly encrypted: boolean;
+  readonly #peer: ReportedPeer | undefined;
 
   #queue: WireRequest[] = [];
   #request: WireRequest | undefined = undefined;
@@ -129,11 +140,13 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     handler: ExchangeHandler<WireRequest, WireResponse<unknown>>,
     encrypted: boolean,
     now: number,
+    peer?: ReportedPeer,
   ) {
     this.#socket = socket as OwnedSocket;
     this.#owner = owner;
     this.#handler = handler;
-    this.encrypted = encrypted;
+    this.#peer = peer;
+    this.encrypted = encrypted || peer?.encrypted === true;
     this.#parser = new RequestParser(this, owner.limits);
     this.#idleSince = now;
     this.#socket[kConnection] = this;
@@ -146,11 +159,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   }
 
   get remoteAddress(): string {
-    return this.#socket.remoteAddress ?? "";
+    return this.#peer?.remoteAddress ?? this.#socket.remoteAddress ?? "";
   }
 
   get remotePort(): number {
-    return this.#socket.remotePort ?? 0;
+    return this.#peer?.remotePort ?? this.#socket.remotePort ?? 0;
   }
 
   get localPort(): number {
