@@ -39,6 +39,7 @@ import {
 import { checkLogger, type Logger } from "./logger.js";
 import { type AnyHandler, type Chain, type PipelineHost, runChain } from "./pipeline.js";
 import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
+import { served } from "./served.js";
 import { Request, type RequestSettings } from "./request.js";
 import { prepareResponse, Response } from "./response.js";
 import { type RouteLookup, Router } from "./router.js";
@@ -439,6 +440,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   }
 
   finish(request: Request, response: Response): void {
+    served.count++;
     try {
       prepareResponse(response);
     } catch (error) {

@@ -157,7 +157,15 @@ export class HttpEngine implements ConnectionOwner {
       };
       server.once("listening", onListening);
       server.once("error", onError);
-      server.listen({ port: options.port, host, backlog });
+      // Worker processes started with `reusePort` (src/edges/workers.ts) each bind their own
+      // socket; `exclusive` keeps node:cluster from sharing one handle instead.
+      const reusePort = process.env.SLOW_SERV_REUSE_PORT === "1";
+      server.listen({
+        port: options.port,
+        host,
+        backlog,
+        ...(reusePort ? { reusePort: true, exclusive: true } : {}),
+      });
     });
     server.on("error", (error) => this.#handler.reportError(error, undefined));
     this.#listeners.push({

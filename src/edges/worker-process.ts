@@ -1,0 +1,84 @@
+import { served } from "../app/served.js";
+import type { BoundAddress } from "../wire/listener.js";
+import { processHealth } from "./health.js";
+import { type FromWorker, isMessage, type ToWorker } from "./worker-messages.js";
+
+/** The worker side of `runWorkers`: start the app, answer the watchdog, drain when told. */
+
+export interface Closable {
+  close(): Promise<void>;
+}
+
+export interface WorkerSideSettings {
+  /** Requests after which this worker asks to be replaced (jitter applied); 0: never. */
+  readonly maxRequests: number;
+}
+
+function send(message: FromWorker): void {
+  process.send?.(message);
+}
+
+/** One line for the operator: the message of the error, never its stack. */
+export function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0]!;
+}
+
+function addressesOf(app: Closable): readonly BoundAddress[] {
+  const addresses = (app as { addresses?: unknown }).addresses;
+  return Array.isArray(addresses) ? (addresses as BoundAddress[]) : [];
+}
+
+export async function runWorkerSide(
+  start: () => Promise<Closable> | Closable,
+  settings: WorkerSideSettings,
+): Promise<void> {
+  let app: Closable;
+  try {
+    app = await start();
+  } catch (error) {
+    send({ slowServ: "fatal", message: oneLine(error) });
+    // Exit code 78 (EX_CONFIG): the primary tells a start-up mistake from a crash by the message.
+    process.exit(78);
+  }
+  let draining = false;
+  let retired = false;
+  const drain = (delay: number): void => {
+    if (draining) return;
+    draining = true;
+    processHealth.markDraining();
+    setTimeout(() => {
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    }, delay);
+  };
+  process.on("message", (message: unknown) => {
+    if (!isMessage<ToWorker>(message)) return;
+    switch (message.slowServ) {
+      case "ping":
+        send({ slowServ: "pong", id: message.id, served: served.count });
+        if (!retired && settings.maxRequests > 0 && served.count >= settings.maxRequests) {
+          retired = true;
+          send({ slowServ: "retire" });
+        }
+        break;
+      case "unready":
+        processHealth.draining = true;
+        break;
+      case "ready-again":
+        if (!draining) processHealth.draining = false;
+        break;
+      case "drain":
+        drain(message.delay);
+        break;
+    }
+  });
+  // The primary forwards signals as messages; a terminal's SIGINT reaches the whole group.
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", () => drain(0));
+  // The primary is gone: nobody will restart or stop us, so leave cleanly.
+  process.on("disconnect", () => drain(0));
+  send({ slowServ: "ready", addresses: addressesOf(app) });
+}
