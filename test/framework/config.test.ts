@@ -25,7 +25,7 @@ const OPTION_MISTAKES: Array<[string, unknown, RegExp]> = [
     /'trustProxy': 'yes' is not an address, a CIDR range/,
   ],
   ["a bad logger", { logger: console.log }, /'logger' must be false or an object with info/],
-  ["a bad accessLog", { accessLog: "on" }, /'accessLog' must be true, false, or a function/],
+  ["a bad accessLog", { accessLog: "on" }, /'accessLog' must be true \(JSON lines\), "text"/],
   ["a zero maxQueryKeys", { maxQueryKeys: 0 }, /'maxQueryKeys' must be a whole number ≥ 1/],
   ["a bad request id header", { requestIdHeader: "x id" }, /like "x-request-id", or false/],
   ["a hook that is not a function", { hooks: { before: [1] } }, /must be an array of functions/],
