@@ -184,6 +184,7 @@ export async function start(args: StartArguments, write: (text: string) => void)
   }
   const pool = await startWorkers({
     workers: args.workers,
+    listen: { port: args.port, host: args.host },
     start: () => startApp(args),
     drainDelay: args.drainDelay,
     log: (message) => process.stderr.write(`slow-serv: ${message}\n`),

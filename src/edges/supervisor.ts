@@ -1,4 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
+import type { Socket } from "node:net";
 import type { BoundAddress } from "../wire/listener.js";
 import { type FromWorker, isMessage, type ToWorker } from "./worker-messages.js";
 
@@ -7,11 +8,10 @@ import { type FromWorker, isMessage, type ToWorker } from "./worker-messages.js"
  * ones that crash (with back-off), replaces hung ones (watchdog) and retiring ones (maxRequests),
  * reloads without downtime, and shuts everything down gracefully.
  *
- * The listening socket is the primary's: with `SCHED_NONE` the cluster module binds it in the
- * primary and passes its handle to every worker, and each worker accepts on it directly (no
- * round-robin through the primary). The socket stays open while any worker or the primary holds
- * it, so a worker replaced or reloaded leaves nothing refused: connections wait in the kernel's
- * queue for whichever worker accepts next.
+ * The listening socket is the primary's (shared-socket.ts): every worker accepts on it directly,
+ * no round-robin through the primary, and it outlives every worker, so a worker replaced or
+ * reloaded leaves nothing refused: connections wait in the kernel's queue for whichever worker
+ * accepts next.
  */
 
 export interface SupervisorSettings {
@@ -25,6 +25,10 @@ export interface SupervisorSettings {
   readonly watchdog: { readonly interval: number; readonly timeout: number } | false;
   readonly restartDelay: { readonly min: number; readonly max: number };
   readonly log: (message: string) => void;
+  /** Added to each worker's environment. */
+  readonly forkEnv: Readonly<Record<string, string>>;
+  /** The primary's listening socket (shared-socket.ts), sent to each worker as it starts. */
+  readonly socket: object | undefined;
 }
 
 interface Slot {
@@ -84,7 +88,7 @@ export class Supervisor {
 
   /** Forks one worker and resolves when it is ready; rejects (and kills it) if it fails first. */
   #spawn(): Promise<Slot> {
-    const worker = cluster.fork();
+    const worker = cluster.fork(this.#settings.forkEnv);
     const slot: Slot = {
       worker,
       ready: false,
@@ -100,6 +104,7 @@ export class Supervisor {
     );
     // An IPC write to a worker that just died: its 'exit' handles the rest.
     worker.on("error", () => {});
+
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         slot.onFailed?.(`a worker did not become ready within ${this.#settings.readyTimeout} ms`);
@@ -132,6 +137,13 @@ export class Supervisor {
         slot.ready = true;
         slot.lastPong = Date.now();
         slot.onReady?.(message.addresses);
+        break;
+      case "socket":
+        // Asked for once the worker listens for it (a message sent sooner could go unheard).
+        // Typed for servers and sockets; Node passes bare TCP handles too, as node:cluster does.
+        if (this.#settings.socket !== undefined && slot.worker.isConnected()) {
+          slot.worker.send({ slowServ: "socket" }, this.#settings.socket as Socket);
+        }
         break;
       case "pong":
         slot.lastPong = Date.now();

@@ -3,6 +3,8 @@ import type { BoundAddress } from "../wire/listener.js";
 /** What the primary and its workers say to each other over the cluster's IPC channel. */
 
 export type ToWorker =
+  /** Comes with the primary's listening socket as the message's handle. */
+  | { readonly slowServ: "socket" }
   | { readonly slowServ: "ping"; readonly id: number }
   /** Readiness turns 503 now (a reload or a replacement has begun); keep serving. */
   | { readonly slowServ: "unready" }
@@ -12,6 +14,8 @@ export type ToWorker =
   | { readonly slowServ: "drain"; readonly delay: number };
 
 export type FromWorker =
+  /** Send me the listening socket (shared-socket.ts). */
+  | { readonly slowServ: "socket" }
   | { readonly slowServ: "ready"; readonly addresses: readonly BoundAddress[] }
   | { readonly slowServ: "pong"; readonly id: number; readonly served: number }
   /** Start-up failed: a one-line message for the operator; the worker exits. */

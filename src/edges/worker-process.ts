@@ -1,4 +1,5 @@
 import { served } from "../app/served.js";
+import { provideInheritedHandle } from "../wire/inherited-socket.js";
 import type { BoundAddress } from "../wire/listener.js";
 import { processHealth } from "./health.js";
 import { type FromWorker, isMessage, type ToWorker } from "./worker-messages.js";
@@ -29,10 +30,29 @@ function addressesOf(app: Closable): readonly BoundAddress[] {
   return Array.isArray(addresses) ? (addresses as BoundAddress[]) : [];
 }
 
+/** The primary's socket for `host|port` (see shared-socket.ts), before the app asks for it. */
+function receiveSocket(address: string): Promise<void> {
+  const bar = address.lastIndexOf("|");
+  const host = address.slice(0, bar);
+  const port = Number(address.slice(bar + 1));
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown, handle: unknown): void => {
+      if (!isMessage<ToWorker>(message) || message.slowServ !== "socket") return;
+      process.off("message", onMessage);
+      if (typeof handle === "object" && handle !== null) provideInheritedHandle(host, port, handle);
+      resolve();
+    };
+    process.on("message", onMessage);
+    send({ slowServ: "socket" });
+  });
+}
+
 export async function runWorkerSide(
   start: () => Promise<Closable> | Closable,
+  sharedAddress: string | undefined,
   settings: WorkerSideSettings,
 ): Promise<void> {
+  if (sharedAddress !== undefined) await receiveSocket(sharedAddress);
   let app: Closable;
   try {
     app = await start();

@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import type { BoundAddress } from "../wire/listener.js";
 import { ConfigError } from "../wire/options.js";
+import { bindSharedSocket } from "./shared-socket.js";
 import { Supervisor, type SupervisorSettings } from "./supervisor.js";
 import { type Closable, runWorkerSide } from "./worker-process.js";
 
@@ -58,6 +59,14 @@ export interface WorkerOptions {
   reusePort?: boolean;
   /** Handle SIGHUP (reload) and SIGINT/SIGTERM (graceful shutdown) in the primary. Default true. */
   signals?: boolean;
+  /**
+   * The address the app listens on (what `start` passes to `app.run`). Given, the primary binds
+   * it once and keeps it, and each worker's `app.run` with this port and host accepts on the
+   * primary's socket: the port stays open (and the same, even port 0) while workers come and go,
+   * and a taken port fails once, in the primary. Without it, node:cluster shares a handle per
+   * address, released when the last worker exits.
+   */
+  listen?: { port: number; host?: string };
   /** Reports lifecycle events (worker started, crashed, shutdown). Default: stderr. */
   log?: (message: string) => void;
 }
@@ -76,6 +85,7 @@ export interface WorkerPool {
 }
 
 const REUSE_PORT_ENV = "SLOW_SERV_REUSE_PORT";
+const INHERITED_ENV = "SLOW_SERV_LISTEN";
 
 function whole(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -131,6 +141,8 @@ function checkOptions(options: WorkerOptions): Checked {
         max: whole("restartDelay.max", options.restartDelay?.max, 10_000, 1),
       },
       log: options.log ?? ((message) => process.stderr.write(`[slow-serv] ${message}\n`)),
+      forkEnv: {},
+      socket: undefined,
     },
     maxRequests,
     maxRequestsJitter: whole(
@@ -153,7 +165,7 @@ export async function startWorkers(options: WorkerOptions): Promise<WorkerPool |
   const settings = checkOptions(options);
   if (!cluster.isPrimary) {
     const jitter = Math.floor(Math.random() * (settings.maxRequestsJitter + 1));
-    await runWorkerSide(options.start, {
+    await runWorkerSide(options.start, process.env[INHERITED_ENV], {
       maxRequests: settings.maxRequests === 0 ? 0 : settings.maxRequests + jitter,
     });
     return undefined;
@@ -166,7 +178,20 @@ export async function startWorkers(options: WorkerOptions): Promise<WorkerPool |
     // Handles, not round-robin: the primary binds the socket and every worker accepts on it.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
   }
+  const listen = options.listen;
+  const shared =
+    listen === undefined || settings.reusePort
+      ? undefined
+      : await bindSharedSocket(listen.host ?? "127.0.0.1", listen.port);
+  if (shared !== undefined) {
+    settings.supervisor = {
+      ...settings.supervisor,
+      forkEnv: { [INHERITED_ENV]: shared.environment },
+      socket: shared.handle,
+    };
+  }
   const supervisor = new Supervisor(settings.supervisor);
+  void supervisor.closed.then(() => shared?.close());
   const pool: WorkerPool = {
     get addresses() {
       return supervisor.addresses;
@@ -178,7 +203,12 @@ export async function startWorkers(options: WorkerOptions): Promise<WorkerPool |
     close: () => supervisor.shutdown("close()"),
     closed: supervisor.closed,
   };
-  await supervisor.start();
+  try {
+    await supervisor.start();
+  } catch (error) {
+    shared?.close();
+    throw error;
+  }
   if (settings.signals) {
     const log = settings.supervisor.log;
     process.once("SIGINT", () => void supervisor.shutdown("SIGINT"));

@@ -766,8 +766,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
 
   /** Graceful shutdown: close now if idle, else after the response in progress. */
   shutdown(): void {
-    // Stopping the parser too: a request arriving after our FIN must not be answered.
-    if (!this.#destroyed && this.idle) this.#closeAfterFlush();
+    // Stopping the parser too: a request arriving after our FIN must not be answered. A
+    // connection yet to send its first request stays: it was accepted for that request, which no
+    // client retries on a fresh connection; it is answered with `Connection: close`, or cut by
+    // the idle timeout or the shutdown deadline (a reload's old workers hit this on every accept).
+    if (!this.#destroyed && this.idle && this.#requestCount > 0) this.#closeAfterFlush();
   }
 
   destroy(): void {

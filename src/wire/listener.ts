@@ -9,6 +9,7 @@ import {
   protocolErrorResponse,
   type ReportedPeer,
 } from "./connection.js";
+import { takeInheritedHandle } from "./inherited-socket.js";
 import type { HttpLimits, HttpTimeouts } from "./options.js";
 import { checkProxyProtocol, gatedServer, type ProxyProtocolOptions } from "./proxy-listener.js";
 import type { WireRequest } from "./request.js";
@@ -160,12 +161,18 @@ export class HttpEngine implements ConnectionOwner {
       // Worker processes started with `reusePort` (src/edges/workers.ts) each bind their own
       // socket; `exclusive` keeps node:cluster from sharing one handle instead.
       const reusePort = process.env.SLOW_SERV_REUSE_PORT === "1";
-      server.listen({
-        port: options.port,
-        host,
-        backlog,
-        ...(reusePort ? { reusePort: true, exclusive: true } : {}),
-      });
+      // A worker of a pool whose primary bound this address listens on the primary's socket.
+      const inherited = takeInheritedHandle(host, options.port);
+      // A bare handle: Node listens on it in this process, never through node:cluster.
+      if (inherited !== undefined) server.listen(inherited, backlog);
+      else {
+        server.listen({
+          port: options.port,
+          host,
+          backlog,
+          ...(reusePort ? { reusePort: true, exclusive: true } : {}),
+        });
+      }
     });
     server.on("error", (error) => this.#handler.reportError(error, undefined));
     this.#listeners.push({
@@ -315,7 +322,11 @@ export class HttpEngine implements ConnectionOwner {
   }
 }
 
-function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+export function describeListenError(
+  error: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+): Error {
   if (error.code === "EADDRINUSE") {
     return new Error(
       `Port ${port} on ${host} is already in use. Stop the other server, or choose another port (port 0 picks a free one).`,

@@ -56,11 +56,20 @@ export async function runCli(
 }
 
 /** Starts the CLI and resolves once it printed the address it listens on. */
-export async function startCli(
+export function startCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<RunningCli> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return startScript(CLI, args, env);
+}
+
+/** Starts a Node script and resolves once it printed "listening on URL". */
+export async function startScript(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningCli> {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
