@@ -155,7 +155,10 @@ async function startApp(args: StartArguments): Promise<StartedApp> {
   const loaded = await loadApp(args.file);
   if (loaded.kind === "fetch") return startFetchApp(loaded.app, listen);
   const server = loaded.server;
-  if (args.health) server.use(healthPlugin());
+  // An app that installed the endpoints itself keeps its own.
+  if (args.health && !server.routes().some((route) => route.pattern === "/readyz")) {
+    server.use(healthPlugin());
+  }
   await server.run(listen);
   return server;
 }

@@ -218,14 +218,12 @@ export class Supervisor {
   /** Starts a replacement for `slot` and drains `slot` once the replacement is ready. */
   #replace(slot: Slot, why: string): void {
     slot.stopping = true;
-    this.#send(slot, { slowServ: "unready" });
     this.#settings.log(`replacing worker ${slot.worker.process.pid} (${why})`);
     this.#spawn().then(
       () => this.#drain([slot]),
       (error: Error) => {
         this.#settings.log(`replacement failed (${error.message}); the old worker keeps serving`);
         slot.stopping = false;
-        this.#send(slot, { slowServ: "ready-again" });
       },
     );
   }
@@ -244,11 +242,11 @@ export class Supervisor {
   }
 
   async #reload(): Promise<void> {
+    // The old workers stay ready until their drain begins: they share the socket with the new
+    // ones, so the instance as a whole never stops being ready, and a balancer checking it
+    // must not take it out (with instances reloading in turn, it would take them all out).
     const old = [...this.#slots.values()].filter((slot) => !slot.stopping);
-    for (const slot of old) {
-      slot.stopping = true;
-      this.#send(slot, { slowServ: "unready" });
-    }
+    for (const slot of old) slot.stopping = true;
     this.#settings.log(`reloading: starting ${this.#settings.workers} new workers`);
     const started = Array.from({ length: this.#settings.workers }, () => this.#spawn());
     const results = await Promise.allSettled(started);
@@ -260,10 +258,7 @@ export class Supervisor {
           this.#send(result.value, { slowServ: "drain", delay: 0 });
         }
       }
-      for (const slot of old) {
-        slot.stopping = false;
-        this.#send(slot, { slowServ: "ready-again" });
-      }
+      for (const slot of old) slot.stopping = false;
       const reason = (failure as PromiseRejectedResult).reason as Error;
       this.#settings.log(`reload failed: ${reason.message}; the old workers keep serving`);
       throw reason;

@@ -6,10 +6,6 @@ export type ToWorker =
   /** Comes with the primary's listening socket as the message's handle. */
   | { readonly slowServ: "socket" }
   | { readonly slowServ: "ping"; readonly id: number }
-  /** Readiness turns 503 now (a reload or a replacement has begun); keep serving. */
-  | { readonly slowServ: "unready" }
-  /** A reload was called off: readiness back to 200. */
-  | { readonly slowServ: "ready-again" }
   /** Finish in-flight requests and exit (after `delay` ms of answering readiness 503). */
   | { readonly slowServ: "drain"; readonly delay: number };
 

@@ -84,12 +84,6 @@ export async function runWorkerSide(
           send({ slowServ: "retire" });
         }
         break;
-      case "unready":
-        processHealth.draining = true;
-        break;
-      case "ready-again":
-        if (!draining) processHealth.draining = false;
-        break;
       case "drain":
         drain(message.delay);
         break;

@@ -202,7 +202,11 @@ export class HttpEngine implements ConnectionOwner {
 
   #accept(socket: Socket, secure: boolean, peer?: ReportedPeer, leftover?: Buffer): void {
     const max = this.limits.maxConnections;
-    if (this.#closing || (max > 0 && this.#connections.size >= max)) {
+    // While a shutdown drains, a connection accepted before it began (one that was passing the
+    // PROXY gate meanwhile) is still served: its answer closes it. Refused, it would fail a
+    // request during every reload.
+    const refuse = this.#closing && (this.#allClosed === undefined || peer === undefined);
+    if (refuse || (max > 0 && this.#connections.size >= max)) {
       socket.on("error", () => {});
       socket.end(protocolErrorResponse(503, "Too many connections; retry shortly"));
       socket.destroySoon?.();

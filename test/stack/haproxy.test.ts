@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import https from "node:https";
 import { describe, it } from "node:test";
+import { haproxyConfig } from "./configs.js";
 import { type Instance, startInstances, stopAll } from "./instances.js";
 import {
   combinedPem,
@@ -17,41 +18,6 @@ import {
  * haproxy terminating TLS in front of two slow-serv instances (two workers each), speaking
  * PROXY protocol v2 with its SSL TLV to them: the configuration docs/deployment.md shows.
  */
-
-export function haproxyConfig(
-  port: number,
-  backends: readonly number[],
-  pem: string | undefined,
-): string {
-  const bind =
-    pem === undefined ? `bind 127.0.0.1:${port}` : `bind 127.0.0.1:${port} ssl crt ${pem}`;
-  return `global
-  maxconn 4096
-
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 30s
-  timeout server 30s
-  # Try another server when a connection fails before the request was sent.
-  retries 3
-  option redispatch
-
-frontend web
-  ${bind}
-  default_backend app
-
-backend app
-  balance roundrobin
-  option httpchk GET /readyz
-${backends
-  .map(
-    (backend, index) =>
-      `  server app${index} 127.0.0.1:${backend} send-proxy-v2-ssl check check-send-proxy inter 1s`,
-  )
-  .join("\n")}
-`;
-}
 
 interface Answer {
   status: number;

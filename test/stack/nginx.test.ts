@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it } from "node:test";
+import { nginxHttpBlock } from "./configs.js";
 import { type Instance, startInstances, stopAll } from "./instances.js";
 import {
   freePort,
@@ -18,26 +19,6 @@ import {
  * the PROXY protocol upstream (only its stream module can), so it passes the client address on
  * in X-Forwarded-For, which slow-serv believes from loopback only (trustProxy: "loopback").
  */
-
-export function nginxHttpBlock(port: number, backend: number): string {
-  return `  upstream slow_serv {
-    server 127.0.0.1:${backend};
-    keepalive 16;
-    # nginx's default upstream keepalive_timeout is 60s; slow-serv's keep-alive default (75 s)
-    # outlasts it, so nginx never sends a request on a connection slow-serv is closing.
-  }
-  server {
-    listen 127.0.0.1:${port} proxy_protocol;
-    location / {
-      proxy_pass http://slow_serv;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_protocol_addr;
-      proxy_set_header X-Forwarded-Proto $scheme;
-    }
-  }`;
-}
 
 /** One request through nginx on a fresh connection that starts with a PROXY v1 line. */
 function viaProxyProtocol(port: number, client: string, path: string, extra = ""): Promise<string> {
