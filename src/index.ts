@@ -21,7 +21,7 @@ export type { InjectConnectionOptions, InjectedResponse, InjectOptions } from ".
 export { consoleLogger, type Logger, silentLogger } from "./app/logger.js";
 export { contentTypeFor, isCompressible } from "./app/mime.js";
 export type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./app/pipeline.js";
-export type { ProxyTrust } from "./app/proxy.js";
+export type { ProxyTrust, TrustedProxies } from "./app/proxy.js";
 export { type ParsedForm, Request } from "./app/request.js";
 export { type JsonValue, Response, type ResponseBody } from "./app/response.js";
 export type { RouteParams } from "./app/route-params.js";
@@ -53,7 +53,14 @@ export type {
 } from "./app/validation.js";
 export type { FetchAccessLogEntry } from "./edges/fetch/handler.js";
 export { type FetchServer, type ServeOptions, serve } from "./edges/fetch/serve.js";
-export { type Closable, runWorkers, type WorkerOptions } from "./edges/workers.js";
+export { type HealthOptions, healthPlugin } from "./edges/health.js";
+export {
+  type Closable,
+  runWorkers,
+  startWorkers,
+  type WorkerOptions,
+  type WorkerPool,
+} from "./edges/workers.js";
 export type {
   InvalidSessionReason,
   SameSite,
@@ -71,4 +78,5 @@ export { RequestHeaders } from "./wire/headers.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./wire/http-error.js";
 export type { BoundAddress, ListenOptions } from "./wire/listener.js";
 export { ConfigError, type HttpLimits, type HttpTimeouts } from "./wire/options.js";
+export type { ProxyProtocolOptions } from "./wire/proxy-listener.js";
 export { ResponseHeaders } from "./wire/response-headers.js";

@@ -1,47 +1,84 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 
 /**
- * A list of records in one JSON file. Writes are queued so two requests never interleave a
- * read-modify-write, and each write goes to a temporary file renamed over the old one, so a crash
- * never leaves half a file. Fine for a demo; use a database for anything real.
+ * The demo's data: one SQLite database in WAL mode (better-sqlite3), safe when several processes
+ * (workers, instances) write at once. Each list is a table of JSON records in insertion order; an
+ * update runs as one IMMEDIATE transaction (read, change, write back), so concurrent writers
+ * queue behind SQLite's write lock instead of overwriting each other's changes, as the JSON files
+ * each process kept a copy of used to.
  */
-export class JsonList<T> {
-  readonly path: string;
-  #items: T[] | undefined = undefined;
-  #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string) {
-    this.path = path;
+/** Schema changes in order; the database's `user_version` says how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE guestbook (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);
+   CREATE TABLE notes (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);
+   CREATE TABLE files (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);`,
+];
+
+export function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  // Writers of other processes hold the lock for a few milliseconds: wait, do not fail.
+  db.pragma("busy_timeout = 5000");
+  db.pragma("synchronous = NORMAL");
+  const migrate = db.transaction(() => {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    for (let index = version; index < MIGRATIONS.length; index++) db.exec(MIGRATIONS[index]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  });
+  migrate.immediate();
+  return db;
+}
+
+type Table = "guestbook" | "notes" | "files";
+
+/** A list of records in one table: the interface the JSON-file list had. */
+export class RecordList<T> {
+  readonly #db: Database.Database;
+  readonly #table: Table;
+
+  constructor(db: Database.Database, table: Table) {
+    this.#db = db;
+    this.#table = table;
   }
 
   async all(): Promise<readonly T[]> {
-    if (this.#items === undefined) {
-      try {
-        this.#items = JSON.parse(await readFile(this.path, "utf8")) as T[];
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        this.#items = [];
-      }
-    }
-    return this.#items;
+    const rows = this.#db.prepare(`SELECT record FROM ${this.#table} ORDER BY seq`).all() as Array<{
+      record: string;
+    }>;
+    return rows.map((row) => JSON.parse(row.record) as T);
   }
 
-  /** Runs `change` on a copy of the list and saves the result; resolves with what `change` returned. */
-  update<R>(change: (items: T[]) => R): Promise<R> {
-    const run = this.#queue.then(async () => {
-      const items = [...(await this.all())];
+  /** Runs `change` on the current list and saves the result atomically; resolves with its result. */
+  async update<R>(change: (items: T[]) => R): Promise<R> {
+    const table = this.#table;
+    const run = this.#db.transaction(() => {
+      const rows = this.#db
+        .prepare(`SELECT seq, record FROM ${table} ORDER BY seq`)
+        .all() as Array<{
+        seq: number;
+        record: string;
+      }>;
+      const items = rows.map((row) => JSON.parse(row.record) as T);
       const result = change(items);
-      const temporary = `${this.path}.${randomBytes(4).toString("hex")}.tmp`;
-      await writeFile(temporary, JSON.stringify(items, null, 2));
-      await rename(temporary, this.path);
-      this.#items = items;
+      // Kept records keep their place; the rest is rewritten in the new order after them.
+      let kept = 0;
+      while (
+        kept < rows.length &&
+        kept < items.length &&
+        JSON.stringify(items[kept]) === rows[kept]!.record
+      )
+        kept++;
+      const from = kept < rows.length ? rows[kept]!.seq : Number.MAX_SAFE_INTEGER;
+      this.#db.prepare(`DELETE FROM ${table} WHERE seq >= ?`).run(from);
+      const insert = this.#db.prepare(`INSERT INTO ${table} (record) VALUES (?)`);
+      for (const item of items.slice(kept)) insert.run(JSON.stringify(item));
       return result;
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return run.immediate();
   }
 }
 
@@ -70,17 +107,19 @@ export interface StoredFile {
 
 /** Everything the demo keeps, under one data directory. */
 export class DemoStore {
-  readonly guestbook: JsonList<GuestbookEntry>;
-  readonly notes: JsonList<Note>;
-  readonly files: JsonList<StoredFile>;
+  readonly guestbook: RecordList<GuestbookEntry>;
+  readonly notes: RecordList<Note>;
+  readonly files: RecordList<StoredFile>;
   readonly uploadDir: string;
+  readonly db: Database.Database;
 
   constructor(dataDir: string) {
     this.uploadDir = join(dataDir, "uploads");
     mkdirSync(this.uploadDir, { recursive: true });
-    this.guestbook = new JsonList(join(dataDir, "guestbook.json"));
-    this.notes = new JsonList(join(dataDir, "notes.json"));
-    this.files = new JsonList(join(dataDir, "files.json"));
+    this.db = openDatabase(join(dataDir, "demo.sqlite"));
+    this.guestbook = new RecordList(this.db, "guestbook");
+    this.notes = new RecordList(this.db, "notes");
+    this.files = new RecordList(this.db, "files");
   }
 
   /** Where an upload with this id lives; ids come from `newId()`, never from the client. */

@@ -16,11 +16,11 @@ import {
 import { parseQuery, type QueryParams } from "./body/query.js";
 import { type FormFields, parseUrlencoded } from "./body/urlencoded.js";
 import { parseCookieHeader } from "./cookies.js";
-import { clientAddress, type ProxyTrust } from "./proxy.js";
+import { clientAddress, type TrustPolicy } from "./proxy.js";
 
 /** Settings a request needs from its server; shared by every request, never copied. */
 export interface RequestSettings {
-  readonly trustProxy: ProxyTrust;
+  readonly trustProxy: TrustPolicy;
   readonly maxQueryKeys: number;
   readonly maxFormFields: number;
   readonly multipart: MultipartLimits;

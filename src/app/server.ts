@@ -21,6 +21,7 @@ import {
   resolveTimeouts,
 } from "../wire/options.js";
 import type { ConnectionInfo } from "../wire/request.js";
+import { type AccessLogFormat, accessLogFromEnvironment, textAccessLog } from "./access-log.js";
 import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
 import {
   type CompressionOptions,
@@ -52,6 +53,7 @@ import {
   RouteGroup,
   type RouteSink,
 } from "./routes.js";
+import { served } from "./served.js";
 import { validationStep } from "./validation.js";
 
 export interface AccessLogEntry {
@@ -77,7 +79,7 @@ export interface ServerOptions {
   /** Where errors (and access-log lines) go; false silences. Default: JSON lines on stdout/stderr. */
   logger?: Logger | false;
   /** Log one line per request (method, path, status, bytes, duration, request id). */
-  accessLog?: boolean | ((entry: AccessLogEntry) => void);
+  accessLog?: boolean | AccessLogFormat | ((entry: AccessLogEntry) => void);
   /** Believe X-Forwarded-* / Forwarded from proxies. Default: false. */
   trustProxy?: ProxyTrust;
   /** Header carrying the request id in and out; false to never read it. Default "x-request-id". */
@@ -224,15 +226,20 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       nextRequestId: () => `${bootId}-${(++counter).toString(36)}`,
     };
     this.#compression = resolveCompression(options.compression);
-    const accessLog = options.accessLog;
-    if (accessLog === true) {
+    // `slow-serv start --access-log` reaches apps that build their own Server through this.
+    const accessLog = options.accessLog ?? accessLogFromEnvironment();
+    if (accessLog === "text") {
+      this.#accessLog = textAccessLog(this.logger);
+    } else if (accessLog === true || accessLog === "json") {
       this.#accessLog = (entry) => this.logger.info("request", { ...entry });
     } else if (typeof accessLog === "function") {
       this.#accessLog = accessLog;
     } else if (accessLog === undefined || accessLog === false) {
       this.#accessLog = undefined;
     } else {
-      throw new ConfigError("'accessLog' must be true, false, or a function receiving each entry");
+      throw new ConfigError(
+        "'accessLog' must be true (JSON lines), \"text\" (one readable line per request, for development), false, or a function receiving each entry",
+      );
     }
     // Built-in features first, so their hooks wrap everything the app adds.
     for (const plugin of builtInPlugins(options)) this.use(plugin);
@@ -448,6 +455,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   }
 
   finish(request: Request, response: Response): void {
+    served.count++;
     try {
       prepareResponse(response);
     } catch (error) {

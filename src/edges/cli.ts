@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { realpathSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Server } from "../app/server.js";
 import { serveStatic } from "../app/static.js";
 import { generateKey } from "../session/keys.js";
+import { parseStart, START_USAGE, start } from "./start.js";
 
 const USAGE = `slow-serv — HTTP/1.1 server and microframework
 
@@ -15,8 +16,27 @@ Usage:
   slow-serv serve [dir]     Serve a folder's files (default: the current folder).
       --port N              Port (default 8000; 0 picks a free one).
       --host H              Interface (default 127.0.0.1; 0.0.0.0 for every interface).
+${START_USAGE}  slow-serv --version       Print the version.
   slow-serv help            Show this text.
 `;
+
+/** The version in the package.json above this file (dist/edges or build/src/edges). */
+export function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 5; depth++) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name === "slow-serv" && manifest.version !== undefined) return manifest.version;
+    } catch {
+      // Not here: look one folder up.
+    }
+    dir = dirname(dir);
+  }
+  return "unknown";
+}
 
 interface ServeArguments {
   dir: string;
@@ -81,6 +101,20 @@ export async function main(
       await serve(parsed, write);
       return 0;
     }
+    case "start": {
+      const parsed = parseStart(args.slice(1));
+      if (typeof parsed === "string") {
+        write(`${parsed}\n\n${USAGE}`);
+        return 2;
+      }
+      await start(parsed, write);
+      return 0;
+    }
+    case "--version":
+    case "-v":
+    case "version":
+      write(`${version()}\n`);
+      return 0;
     case "keygen":
       write(`${generateKey()}\n`);
       return 0;

@@ -34,6 +34,16 @@ export interface ExchangeHandler<
   reportError(error: unknown, request: Req | undefined): void;
 }
 
+/**
+ * The client as a proxy reported it (PROXY protocol, read by the listener before the connection
+ * exists): preferred over the socket's own peer address and TLS state.
+ */
+export interface ReportedPeer {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly encrypted: boolean;
+}
+
 /** The part of the listener that connections see. */
 export interface ConnectionOwner {
   readonly limits: HttpLimits;
@@ -81,6 +91,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   readonly #handler: ExchangeHandler<WireRequest, WireResponse<unknown>>;
   readonly #parser: RequestParser;
   readonly encrypted: boolean;
+  readonly #peer: ReportedPeer | undefined;
 
   #queue: WireRequest[] = [];
   #request: WireRequest | undefined = undefined;
@@ -132,11 +143,13 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     handler: ExchangeHandler<WireRequest, WireResponse<unknown>>,
     encrypted: boolean,
     now: number,
+    peer?: ReportedPeer,
   ) {
     this.#socket = socket as OwnedSocket;
     this.#owner = owner;
     this.#handler = handler;
-    this.encrypted = encrypted;
+    this.#peer = peer;
+    this.encrypted = encrypted || peer?.encrypted === true;
     this.#parser = new RequestParser(this, owner.limits);
     this.#idleSince = now;
     this.#socket[kConnection] = this;
@@ -149,11 +162,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   }
 
   get remoteAddress(): string {
-    return this.#socket.remoteAddress ?? "";
+    return this.#peer?.remoteAddress ?? this.#socket.remoteAddress ?? "";
   }
 
   get remotePort(): number {
-    return this.#socket.remotePort ?? 0;
+    return this.#peer?.remotePort ?? this.#socket.remotePort ?? 0;
   }
 
   get localPort(): number {
@@ -776,8 +789,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
 
   /** Graceful shutdown: close now if idle, else after the response in progress. */
   shutdown(): void {
-    // Stopping the parser too: a request arriving after our FIN must not be answered.
-    if (!this.#destroyed && this.idle) this.#closeAfterFlush();
+    // Stopping the parser too: a request arriving after our FIN must not be answered. A
+    // connection yet to send its first request stays: it was accepted for that request, which no
+    // client retries on a fresh connection; it is answered with `Connection: close`, or cut by
+    // the idle timeout or the shutdown deadline (a reload's old workers hit this on every accept).
+    if (!this.#destroyed && this.idle && this.#requestCount > 0) this.#closeAfterFlush();
   }
 
   destroy(): void {

@@ -7,8 +7,11 @@ import {
   type ConnectionOwner,
   type ExchangeHandler,
   protocolErrorResponse,
+  type ReportedPeer,
 } from "./connection.js";
+import { takeInheritedHandle } from "./inherited-socket.js";
 import type { HttpLimits, HttpTimeouts } from "./options.js";
+import { checkProxyProtocol, gatedServer, type ProxyProtocolOptions } from "./proxy-listener.js";
 import type { WireRequest } from "./request.js";
 import type { WireResponse } from "./response.js";
 
@@ -29,6 +32,11 @@ export interface ListenOptions {
    * event-loop iteration (see acceptors.ts). Default `DEFAULT_ACCEPTORS`; 1 never adds any.
    */
   acceptors?: number;
+  /**
+   * Read the PROXY protocol (v1 or v2) header that haproxy or nginx sends ahead of each
+   * connection, from the listed proxies only: see proxy-listener.ts.
+   */
+  proxyProtocol?: ProxyProtocolOptions;
 }
 
 /**
@@ -57,6 +65,8 @@ const DUPLICATION_TIMEOUT_MS = 10_000;
 interface Listener {
   readonly server: net.Server;
   readonly secure: boolean;
+  /** Connections go through the server's own 'connection' event (TLS, PROXY protocol). */
+  readonly viaEvent: boolean;
   readonly acceptors: number;
   readonly backlog: number;
   duplication: Duplication | undefined;
@@ -116,13 +126,25 @@ export class HttpEngine implements ConnectionOwner {
   async listen(options: ListenOptions): Promise<BoundAddress> {
     if (this.#closing) throw new Error("This server is closed; create a new one to listen again");
     const secure = options.tls !== undefined;
-    const server = secure
-      ? tls.createServer({ ...options.tls, allowHalfOpen: true })
-      : net.createServer({ allowHalfOpen: true, noDelay: true });
-    server.on(secure ? "secureConnection" : "connection", (socket: Socket) =>
-      this.#accept(socket, secure),
-    );
-    if (secure) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
+    const gated = options.proxyProtocol !== undefined;
+    let server: net.Server;
+    if (gated) {
+      const gate = checkProxyProtocol(options.proxyProtocol, this.timeouts.headers);
+      server = gatedServer(
+        gate,
+        options.tls,
+        (socket, tlsSocket, peer, leftover) => this.#accept(socket, tlsSocket, peer, leftover),
+        (error) => this.#handler.reportError(error, undefined),
+      );
+    } else {
+      server = secure
+        ? tls.createServer({ ...options.tls, allowHalfOpen: true })
+        : net.createServer({ allowHalfOpen: true, noDelay: true });
+      server.on(secure ? "secureConnection" : "connection", (socket: Socket) =>
+        this.#accept(socket, secure),
+      );
+      if (secure) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
+    }
     const host = options.host ?? "127.0.0.1";
     const backlog = options.backlog ?? DEFAULT_BACKLOG;
     await new Promise<void>((resolve, reject) => {
@@ -138,12 +160,27 @@ export class HttpEngine implements ConnectionOwner {
       };
       server.once("listening", onListening);
       server.once("error", onError);
-      server.listen({ port: options.port, host, backlog });
+      // Worker processes started with `reusePort` (src/edges/workers.ts) each bind their own
+      // socket; `exclusive` keeps node:cluster from sharing one handle instead.
+      const reusePort = process.env.SLOW_SERV_REUSE_PORT === "1";
+      // A worker of a pool whose primary bound this address listens on the primary's socket.
+      const inherited = takeInheritedHandle(host, options.port);
+      // A bare handle: Node listens on it in this process, never through node:cluster.
+      if (inherited !== undefined) server.listen(inherited, backlog);
+      else {
+        server.listen({
+          port: options.port,
+          host,
+          backlog,
+          ...(reusePort ? { reusePort: true, exclusive: true } : {}),
+        });
+      }
     });
     server.on("error", (error) => this.#handler.reportError(error, undefined));
     this.#listeners.push({
       server,
       secure,
+      viaEvent: secure || gated,
       acceptors: options.acceptors ?? DEFAULT_ACCEPTORS,
       backlog,
       duplication: undefined,
@@ -165,15 +202,22 @@ export class HttpEngine implements ConnectionOwner {
     return address;
   }
 
-  #accept(socket: Socket, secure: boolean): void {
+  #accept(socket: Socket, secure: boolean, peer?: ReportedPeer, leftover?: Buffer): void {
     const max = this.limits.maxConnections;
-    if (this.#closing || (max > 0 && this.#connections.size >= max)) {
+    // While a shutdown drains, a connection accepted before it began (one that was passing the
+    // PROXY gate meanwhile) is still served: its answer closes it. Refused, it would fail a
+    // request during every reload.
+    const refuse = this.#closing && (this.#allClosed === undefined || peer === undefined);
+    if (refuse || (max > 0 && this.#connections.size >= max)) {
       socket.on("error", () => {});
       socket.end(protocolErrorResponse(503, "Too many connections; retry shortly"));
       socket.destroySoon?.();
       return;
     }
-    this.#connections.add(new Connection(socket, this, this.#handler, secure, Date.now()));
+    const connection = new Connection(socket, this, this.#handler, secure, Date.now(), peer);
+    this.#connections.add(connection);
+    // Bytes that came with a PROXY header: not from the shared read buffer, so kept as they are.
+    if (leftover !== undefined && leftover.length > 0) connection.receive(leftover, false);
     if (this.#connections.size === ACCEPTORS_START_AT) this.#addAcceptors();
   }
 
@@ -197,14 +241,14 @@ export class HttpEngine implements ConnectionOwner {
   }
 
   #duplicate(listener: Listener): Duplication {
-    const { server, secure } = listener;
+    const { server, secure, viaEvent } = listener;
     return duplicateListener(server, listener.acceptors - 1, {
       allowHalfOpen: true,
       noDelay: !secure,
       backlog: listener.backlog,
       timeoutMs: DUPLICATION_TIMEOUT_MS,
-      // A TLS server wraps whatever raw socket it is given on 'connection'.
-      onConnection: secure
+      // A TLS server wraps whatever raw socket it is given on 'connection'; the PROXY gate too.
+      onConnection: viaEvent
         ? (socket) => server.emit("connection", socket)
         : (socket) => this.#accept(socket, false),
       onError: (error) => this.#handler.reportError(error, undefined),
@@ -341,7 +385,11 @@ function afterNextPoll(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
-function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+export function describeListenError(
+  error: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+): Error {
   if (error.code === "EADDRINUSE") {
     return new Error(
       `Port ${port} on ${host} is already in use. Stop the other server, or choose another port (port 0 picks a free one).`,

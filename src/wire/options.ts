@@ -22,7 +22,12 @@ export interface HttpTimeouts {
   headers: number;
   /** Longest wait for more request-body bytes while a handler is reading. Over it: 408 and close. */
   body: number;
-  /** An idle keep-alive connection closes after this long. */
+  /**
+   * An idle keep-alive connection closes after this long. The default, 75 s, outlasts the idle
+   * timeouts of the proxies in front (nginx upstream keepalive_timeout 60 s, haproxy, cloud load
+   * balancers at 60 s): a backend that closes first races the proxy's next request on that
+   * connection, the classic cause of 502s.
+   */
   keepAlive: number;
   /**
    * Longest wait for a client to take more of a streamed response: when the socket's buffer is
@@ -49,7 +54,7 @@ export const DEFAULT_LIMITS: Readonly<HttpLimits> = Object.freeze({
 export const DEFAULT_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
   headers: 20_000,
   body: 30_000,
-  keepAlive: 5_000,
+  keepAlive: 75_000,
   send: 30_000,
   shutdown: 10_000,
   sweepInterval: 1_000,

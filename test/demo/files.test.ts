@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Client, type RunningDemo, startDemo } from "./harness.js";
+import { type Client, type RunningDemo, startDemo, storedFiles } from "./harness.js";
 
 const LIMIT = 64 * 1024;
 
@@ -214,7 +214,7 @@ describe("demo: file uploads and downloads", () => {
   });
 
   it("keeps the metadata in the data dir", async () => {
-    const files = JSON.parse(await readFile(join(demo.dataDir, "files.json"), "utf8"));
-    assert.ok(files.some((file: { originalName: string }) => file.originalName === "report.bin"));
+    const files = await storedFiles(demo.dataDir);
+    assert.ok(files.some((file) => file.originalName === "report.bin"));
   });
 });

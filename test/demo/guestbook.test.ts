@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type RunningDemo, startDemo } from "./harness.js";
+import { type RunningDemo, startDemo, storedGuestbook } from "./harness.js";
 
 const XSS = `<script>alert(1)</script><img src=x onerror="alert(2)">'&`;
 
@@ -27,8 +25,8 @@ describe("demo: guestbook form", () => {
     assert.ok(html.includes("Thanks for signing the guestbook!"));
     assert.match(html, /<strong>Ada<\/strong>/, "trimmed");
     assert.ok(html.includes("Hello from the tests"));
-    const saved = JSON.parse(await readFile(join(demo.dataDir, "guestbook.json"), "utf8"));
-    assert.ok(saved.some((entry: { message: string }) => entry.message === "Hello from the tests"));
+    const saved = await storedGuestbook(demo.dataDir);
+    assert.ok(saved.some((entry) => entry.message === "Hello from the tests"));
   });
 
   it("renders an XSS payload as text, never as markup", async () => {
@@ -68,7 +66,7 @@ describe("demo: guestbook form", () => {
     it(`answers ${label} with a 400 page keeping the form, the input and the errors`, async () => {
       const client = demo.client();
       const token = await client.csrfFrom("/guestbook");
-      const before = await readFile(join(demo.dataDir, "guestbook.json"), "utf8").catch(() => "");
+      const before = JSON.stringify(await storedGuestbook(demo.dataDir));
       const response = await client.postForm("/guestbook", { ...fields, _csrf: token });
       assert.equal(response.status, 400);
       const html = await response.text();
@@ -76,7 +74,7 @@ describe("demo: guestbook form", () => {
       assert.ok(html.includes("Please fix the highlighted fields."));
       for (const error of errors) assert.ok(html.includes(error), `missing "${error}"`);
       if (fields.name) assert.ok(html.includes(`value="${fields.name}"`), "keeps the input");
-      const after = await readFile(join(demo.dataDir, "guestbook.json"), "utf8").catch(() => "");
+      const after = JSON.stringify(await storedGuestbook(demo.dataDir));
       assert.equal(after, before, "nothing stored");
     });
   }
@@ -84,7 +82,7 @@ describe("demo: guestbook form", () => {
   it("answers a malformed form body with a 400 page, not a stack trace", async () => {
     const client = demo.client();
     const token = await client.csrfFrom("/guestbook");
-    const before = await readFile(join(demo.dataDir, "guestbook.json"), "utf8").catch(() => "");
+    const before = JSON.stringify(await storedGuestbook(demo.dataDir));
     const response = await client.fetch("/guestbook", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -97,7 +95,7 @@ describe("demo: guestbook form", () => {
     assert.ok(html.includes("Malformed percent-encoding"));
     assert.ok(html.includes('class="site-header"'), "in the site layout");
     assert.ok(!/\bat .*\.js:\d+/.test(html), "no stack trace");
-    const after = await readFile(join(demo.dataDir, "guestbook.json"), "utf8").catch(() => "");
+    const after = JSON.stringify(await storedGuestbook(demo.dataDir));
     assert.equal(after, before, "nothing stored");
   });
 

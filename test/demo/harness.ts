@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDemoApp, type DemoOptions } from "../../examples/demo/app.js";
+import { DemoStore, type GuestbookEntry, type StoredFile } from "../../examples/demo/store.js";
 import type { Server } from "../../src/index.js";
 import { generateKey } from "../../src/session/keys.js";
 
@@ -138,5 +139,24 @@ export function assertOpaque(value: string, secret: string): void {
   for (let offset = 0; offset < 4; offset++) {
     const decoded = Buffer.from(value.slice(offset), "base64url").toString("latin1");
     assert.ok(!decoded.includes(secret), `the cookie encodes ${JSON.stringify(secret)} readably`);
+  }
+}
+
+/** What the demo stored, read from its database as another process would. */
+export async function storedGuestbook(dataDir: string): Promise<readonly GuestbookEntry[]> {
+  const store = new DemoStore(dataDir);
+  try {
+    return await store.guestbook.all();
+  } finally {
+    store.db.close();
+  }
+}
+
+export async function storedFiles(dataDir: string): Promise<readonly StoredFile[]> {
+  const store = new DemoStore(dataDir);
+  try {
+    return await store.files.all();
+  } finally {
+    store.db.close();
   }
 }

@@ -108,8 +108,8 @@ matrix("request helpers", (check) => {
     },
   );
 
-  check("Forwarded (RFC 7239) wins over X-Forwarded-* and handles IPv6", async (serve) => {
-    const client = await serve(addressApp(true));
+  check("header: forwarded reads RFC 7239 Forwarded only, IPv6 included", async (serve) => {
+    const client = await serve(addressApp({ proxies: true, header: "forwarded" }));
     const response = await client.get("/who", {
       headers: {
         forwarded: 'for="[2001:db8::17]:4711";Proto=HTTPS;host=api.example, for=10.0.0.2',

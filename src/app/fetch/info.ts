@@ -1,5 +1,5 @@
 import type { WireRequest } from "../../wire/request.js";
-import { clientAddress, type ProxyTrust } from "../proxy.js";
+import { clientAddress, type TrustPolicy } from "../proxy.js";
 
 /**
  * The second argument a fetch handler gets: the connection facts in the shapes the common hosts
@@ -42,12 +42,12 @@ export interface FetchInfo {
 /** Made per request, with every fact computed on first use. */
 export class ConnectionFacts implements FetchInfo {
   readonly #request: WireRequest;
-  readonly #trust: ProxyTrust;
+  readonly #trust: TrustPolicy;
   readonly #waitUntil: (promise: PromiseLike<unknown>) => void;
 
   constructor(
     request: WireRequest,
-    trust: ProxyTrust,
+    trust: TrustPolicy,
     waitUntil: (promise: PromiseLike<unknown>) => void,
   ) {
     this.#request = request;

@@ -1,5 +1,5 @@
 import { ConfigError } from "../../wire/options.js";
-import type { ProxyTrust } from "../proxy.js";
+import type { TrustPolicy } from "../proxy.js";
 import type { Request } from "../request.js";
 import type { Response } from "../response.js";
 import type { RouteGroup } from "../routes.js";
@@ -10,7 +10,7 @@ import { toWireResponse } from "./response.js";
 /** What mounting needs from the server: route registration, proxy trust and `waitUntil`. */
 export interface MountHost {
   readonly group: RouteGroup;
-  readonly trustProxy: ProxyTrust;
+  readonly trustProxy: TrustPolicy;
   waitUntil(promise: PromiseLike<unknown>): void;
 }
 

@@ -1,6 +1,6 @@
 import { HttpError } from "../../wire/http-error.js";
 import type { WireRequest } from "../../wire/request.js";
-import { clientAddress, type ProxyTrust } from "../proxy.js";
+import { clientAddress, type TrustPolicy } from "../proxy.js";
 
 /**
  * A fetch `Request` built lazily over a request the engine parsed. Its prototype chain includes
@@ -36,7 +36,7 @@ function bodyError(error: unknown): unknown {
 
 /** What the lazy request needs to know beyond the wire request. */
 export interface FetchRequestOptions {
-  readonly trustProxy: ProxyTrust;
+  readonly trustProxy: TrustPolicy;
   /**
    * The request-target to show instead of the one sent (a mounted app sees the path below its
    * prefix), origin-form: starts with "/".
@@ -49,7 +49,7 @@ const textDecoder = new TextDecoder();
 
 export class FetchRequest {
   readonly #wire: WireRequest;
-  readonly #trust: ProxyTrust;
+  readonly #trust: TrustPolicy;
   readonly #target: string | undefined;
   #url: string | undefined = undefined;
   #headers: Headers | undefined = undefined;
@@ -266,8 +266,8 @@ export class FetchRequest {
     const wire = this.#wire;
     const target = this.#target ?? wire.url;
     const absolute = target.charCodeAt(0) !== 0x2f && target !== "*";
-    if (absolute && this.#target === undefined && this.#trust === false) return target;
-    if (this.#trust === false || this.#trust === 0) {
+    if (absolute && this.#target === undefined && this.#trust.trusts === undefined) return target;
+    if (this.#trust.trusts === undefined) {
       // The common case needs neither the forwarded headers nor clientAddress's cached record.
       const scheme = wire.connection.encrypted ? "https://" : "http://";
       const path = absolute ? originForm(target) : target === "*" ? "/" : target;

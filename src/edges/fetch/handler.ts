@@ -2,7 +2,7 @@ import { ConnectionFacts, type FetchHandler } from "../../app/fetch/info.js";
 import { asRequest, FetchRequest } from "../../app/fetch/request.js";
 import { toWireResponse } from "../../app/fetch/response.js";
 import type { Logger } from "../../app/logger.js";
-import type { ProxyTrust } from "../../app/proxy.js";
+import type { TrustPolicy } from "../../app/proxy.js";
 import type { RequestBody } from "../../wire/body.js";
 import type { ExchangeHandler } from "../../wire/connection.js";
 import type { RequestHead } from "../../wire/head.js";
@@ -25,7 +25,7 @@ export interface FetchAccessLogEntry {
 
 export interface FetchExchangeSettings {
   readonly fetch: FetchHandler;
-  readonly trustProxy: ProxyTrust;
+  readonly trustProxy: TrustPolicy;
   readonly development: boolean;
   readonly logger: Logger;
   readonly accessLog: ((entry: FetchAccessLogEntry) => void) | undefined;
@@ -43,7 +43,7 @@ const startedAt = new WeakMap<WireRequest, number>();
  */
 export class FetchExchange implements ExchangeHandler<WireRequest, WireResponse<unknown>> {
   readonly #settings: FetchExchangeSettings;
-  readonly #requestOptions: { readonly trustProxy: ProxyTrust };
+  readonly #requestOptions: { readonly trustProxy: TrustPolicy };
   readonly #waitUntil: (promise: PromiseLike<unknown>) => void;
 
   constructor(settings: FetchExchangeSettings) {

@@ -52,6 +52,7 @@ const KNOWN = new Set([
   "tls",
   "backlog",
   "acceptors",
+  "proxyProtocol",
   "limits",
   "timeouts",
   "trustProxy",
@@ -133,6 +134,7 @@ export async function serve(options: ServeOptions): Promise<FetchServer> {
     tls: options.tls,
     backlog,
     acceptors,
+    proxyProtocol: options.proxyProtocol,
   });
   const running = engine;
   return {
