@@ -4,7 +4,7 @@ import type { Session } from "../session/session.js";
 import type { RequestBody } from "../wire/body.js";
 import type { RequestHead } from "../wire/head.js";
 import { HttpError } from "../wire/http-error.js";
-import { type ConnectionInfo, WireRequest } from "../wire/request.js";
+import { type ConnectionInfo, pathOf, WireRequest } from "../wire/request.js";
 import { mediaTypeEssence, wellFormedEssence } from "./body/media-type.js";
 import {
   collectMultipart,
@@ -15,6 +15,7 @@ import {
 } from "./body/multipart.js";
 import { parseQuery, type QueryParams } from "./body/query.js";
 import { type FormFields, parseUrlencoded } from "./body/urlencoded.js";
+import { canonicalPath } from "./canonical-path.js";
 import { parseCookieHeader } from "./cookies.js";
 import { clientAddress, type ProxyTrust } from "./proxy.js";
 
@@ -60,6 +61,7 @@ export class Request<
   #id: string | undefined = undefined;
   #bytes: Promise<Buffer> | undefined = undefined;
   #form: Promise<ParsedForm> | undefined = undefined;
+  #path: string | HttpError | undefined = undefined;
 
   constructor(
     head: RequestHead,
@@ -70,6 +72,33 @@ export class Request<
     super(head, body, connection);
     this.params = EMPTY_PARAMS as Params;
     this.#settings = settings;
+  }
+
+  /**
+   * The canonical path (see canonical-path.ts): what the router matches and every hook should
+   * check. A path the router refuses (a dot segment, a malformed escape: a 400) reads as sent.
+   */
+  override get path(): string {
+    const path = this.#canonical();
+    return typeof path === "string" ? path : pathOf(this.url);
+  }
+
+  /** @internal the canonical path for routing; throws the 400 for a path that has none. */
+  routingPath(): string {
+    const path = this.#canonical();
+    if (typeof path !== "string") throw path;
+    return path;
+  }
+
+  #canonical(): string | HttpError {
+    if (this.#path === undefined) {
+      try {
+        this.#path = canonicalPath(pathOf(this.url));
+      } catch (error) {
+        this.#path = error as HttpError;
+      }
+    }
+    return this.#path;
   }
 
   /** Per-request storage for hooks and handlers (e.g. the signed-in user); made on first use. */

@@ -380,7 +380,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     const router = this.#router!;
     let found: RouteLookup<CompiledRoute>;
     try {
-      found = router.find(request.method, request.path);
+      found = router.find(request.method, request.routingPath());
     } catch (error) {
       routeFailures.set(request, error);
       return runChain(this.#fallback!, request, response, this);
