@@ -13,6 +13,7 @@ import {
   multipartBoundary,
   parseMultipart,
 } from "./body/multipart.js";
+import { replayedBytes, replayedChunks } from "./body/peek.js";
 import { parseQuery, type QueryParams } from "./body/query.js";
 import { type FormFields, parseUrlencoded } from "./body/urlencoded.js";
 import { canonicalPath } from "./canonical-path.js";
@@ -177,8 +178,13 @@ export class Request<
 
   /** The whole body, read once and kept, so hooks and the handler can both read it. */
   override bytes(): Promise<Buffer> {
-    if (this.#bytes === undefined) this.#bytes = super.bytes();
+    if (this.#bytes === undefined) this.#bytes = replayedBytes(this) ?? super.bytes();
     return this.#bytes;
+  }
+
+  /** The body as it arrives; from its first byte even after a hook peeked at it (peek.ts). */
+  override [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return replayedChunks(this) ?? super[Symbol.asyncIterator]();
   }
 
   override async text(): Promise<string> {
