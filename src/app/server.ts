@@ -28,7 +28,7 @@ import {
   compressResponse,
   resolveCompression,
 } from "./compress.js";
-import { renderErrorResponse } from "./error-page.js";
+import { asHttpError, renderErrorResponse } from "./error-page.js";
 import {
   type InjectConnectionOptions,
   type InjectedResponse,
@@ -36,7 +36,7 @@ import {
   inject,
   injectRaw,
 } from "./inject.js";
-import { checkLogger, type Logger } from "./logger.js";
+import { checkLogger, type Logger, logSafely } from "./logger.js";
 import { type AnyHandler, type Chain, type PipelineHost, runChain } from "./pipeline.js";
 import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
 import { Request, type RequestSettings } from "./request.js";
@@ -412,7 +412,8 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   reportError(error: unknown, request: Request | undefined): void {
     const message =
       request === undefined ? "Server error" : "Request failed after the response started";
-    this.logger.error(message, {
+    // Never throws (the engine destroys the socket right after): see logSafely and log-value.ts.
+    logSafely(this.logger, "error", message, {
       error,
       requestId: request?.id,
       method: request?.method,
@@ -423,17 +424,14 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   // ---- PipelineHost -------------------------------------------------------------------------
 
   renderError(error: unknown, request: Request, response: Response): void {
-    const status = error instanceof HttpError ? error.status : 500;
-    if (status >= 500) {
-      this.logger.error(
-        error instanceof HttpError ? error.message : "Unhandled error in a handler",
-        {
-          error,
-          requestId: request.id,
-          method: request.method,
-          path: request.path,
-        },
-      );
+    const httpError = asHttpError(error);
+    if (httpError === undefined || httpError.status >= 500) {
+      logSafely(this.logger, "error", httpError?.message ?? "Unhandled error in a handler", {
+        error,
+        requestId: request.id,
+        method: request.method,
+        path: request.path,
+      });
     }
     renderErrorResponse(error, request, response, this.development);
   }
@@ -446,7 +444,13 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       prepareResponse(response);
     }
     if (this.#compression !== undefined) compressResponse(request, response, this.#compression);
-    if (this.#accessLog !== undefined) this.#logAccess(request, response);
+    if (this.#accessLog !== undefined) {
+      try {
+        this.#logAccess(request, response);
+      } catch (error) {
+        logSafely(this.logger, "error", "The access log threw", { error });
+      }
+    }
     // The id went into a log line or an error report: give the client the same id to quote.
     const id = request.idIfUsed;
     const header = this.#settings.requestIdHeader;
