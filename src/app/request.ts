@@ -5,6 +5,7 @@ import type { RequestBody } from "../wire/body.js";
 import type { RequestHead } from "../wire/head.js";
 import { HttpError } from "../wire/http-error.js";
 import { type ConnectionInfo, pathOf, WireRequest } from "../wire/request.js";
+import { jsonTooDeep } from "./body/json-depth.js";
 import { mediaTypeEssence, wellFormedEssence } from "./body/media-type.js";
 import {
   collectMultipart,
@@ -25,6 +26,8 @@ export interface RequestSettings {
   readonly trustProxy: ProxyTrust;
   readonly maxQueryKeys: number;
   readonly maxFormFields: number;
+  /** Deepest nesting of arrays/objects `json()` accepts (400 beyond). */
+  readonly maxJsonDepth: number;
   readonly multipart: MultipartLimits;
   readonly requestIdHeader: string | false;
   nextRequestId(): string;
@@ -191,7 +194,10 @@ export class Request<
     return (await this.bytes()).toString("utf8");
   }
 
-  /** The body parsed as JSON. Wrong content type: 415. Malformed: 400. Too large: 413. */
+  /**
+   * The body parsed as JSON. Wrong content type: 415. Malformed, or nested deeper than
+   * `maxJsonDepth`: 400. Too large: 413.
+   */
   async json<T = unknown>(): Promise<T> {
     const type = this.contentType;
     if (type === undefined || !JSON_TYPE.test(type)) {
@@ -202,6 +208,12 @@ export class Request<
     // RFC 8259 §8.1: JSON between systems is UTF-8; decoding bad bytes to U+FFFD would hide it.
     if (!isUtf8(bytes)) throw new HttpError(400, "Malformed JSON body: not valid UTF-8");
     const text = bytes.toString("utf8");
+    if (jsonTooDeep(text, this.#settings.maxJsonDepth)) {
+      throw new HttpError(
+        400,
+        `Malformed JSON body: arrays and objects nest deeper than ${this.#settings.maxJsonDepth} levels (maxJsonDepth)`,
+      );
+    }
     try {
       return JSON.parse(text) as T;
     } catch (error) {

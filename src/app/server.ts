@@ -21,6 +21,7 @@ import {
   resolveTimeouts,
 } from "../wire/options.js";
 import type { ConnectionInfo } from "../wire/request.js";
+import { DEFAULT_MAX_JSON_DEPTH } from "./body/json-depth.js";
 import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
 import {
   type CompressionOptions,
@@ -79,6 +80,8 @@ export interface ServerOptions {
   maxQueryKeys?: number;
   /** Most urlencoded form fields parsed (413 beyond). Default 1000. */
   maxFormFields?: number;
+  /** Deepest nesting of arrays/objects `request.json()` accepts (400 beyond). Default 64. */
+  maxJsonDepth?: number;
   /** gzip/brotli for compressible responses: true for the defaults, or tuning options. */
   compression?: boolean | CompressionOptions;
   /** Encrypted client-side sessions (`request.session`): `{ keys: [process.env.SESSION_KEY] }`. */
@@ -99,6 +102,7 @@ const KNOWN_OPTIONS = new Set([
   "multipart",
   "maxQueryKeys",
   "maxFormFields",
+  "maxJsonDepth",
   "compression",
   "session",
   "csrf",
@@ -210,6 +214,13 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       trustProxy: checkProxyTrust(options.trustProxy),
       maxQueryKeys: checkCount("maxQueryKeys", options.maxQueryKeys, 1000),
       maxFormFields: checkCount("maxFormFields", options.maxFormFields, 1000),
+      maxJsonDepth: checkCount(
+        "maxJsonDepth",
+        options.maxJsonDepth,
+        DEFAULT_MAX_JSON_DEPTH,
+        1000,
+        "deeper values overflow the stack when they are serialised again",
+      ),
       multipart: configured("multipart", () => resolveMultipartLimits(options.multipart)),
       requestIdHeader: header,
       nextRequestId: () => `${bootId}-${(++counter).toString(36)}`,
