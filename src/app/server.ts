@@ -228,7 +228,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     this.#compression = resolveCompression(options.compression);
     const accessLog = options.accessLog;
     if (accessLog === true) {
-      this.#accessLog = (entry) => this.logger.info("request", { ...entry });
+      this.#accessLog = (entry) => logSafely(this.logger, "info", "request", { ...entry });
     } else if (typeof accessLog === "function") {
       this.#accessLog = accessLog;
     } else if (accessLog === undefined || accessLog === false) {
@@ -580,13 +580,13 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   closeOnSignals(signals: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"]): this {
     const onSignal = (signal: NodeJS.Signals): void => {
       for (const name of signals) process.off(name, onSignal);
-      this.logger.info(`Received ${signal}: closing gracefully`);
+      logSafely(this.logger, "info", `Received ${signal}: closing gracefully`);
       this.close().then(
         () => {
           process.exitCode = 0;
         },
         (error: unknown) => {
-          this.logger.error("Graceful shutdown failed", { error });
+          logSafely(this.logger, "error", "Graceful shutdown failed", { error });
           process.exitCode = 1;
         },
       );
