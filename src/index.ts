@@ -23,7 +23,12 @@ export { contentTypeFor, isCompressible } from "./app/mime.js";
 export type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./app/pipeline.js";
 export type { ProxyTrust, TrustedProxies } from "./app/proxy.js";
 export { type ParsedForm, Request } from "./app/request.js";
-export { type JsonValue, Response, type ResponseBody } from "./app/response.js";
+export {
+  type JsonValue,
+  type RedirectOptions,
+  Response,
+  type ResponseBody,
+} from "./app/response.js";
 export type { RouteParams } from "./app/route-params.js";
 export { RouteError } from "./app/router.js";
 export type { Handler, Hooks, RouteOptions } from "./app/routes.js";

@@ -102,12 +102,16 @@ export function toHttpSeconds(ms: number): number {
  * Evaluates the preconditions in the order of RFC 9110 §13.2.2:
  * If-Match, else If-Unmodified-Since (failing → 412); then If-None-Match, else (GET/HEAD only)
  * If-Modified-Since (failing → 304 for GET/HEAD, 412 otherwise). If-None-Match takes precedence
- * over If-Modified-Since, which is ignored whenever If-None-Match is present.
+ * over If-Modified-Since, which is ignored whenever If-None-Match is present. An
+ * If-Modified-Since date later than `now` is ignored too (RFC 9110 §13.1.3: the date is read on the
+ * origin's clock, and a future one cannot come from a Last-Modified this server sent; answering 304
+ * to it would let a wrong client clock pin a stale copy).
  */
 export function evaluatePreconditions(
   method: string,
   headers: ConditionalHeaders,
   validators: Validators,
+  now: number = Date.now(),
 ): ConditionalOutcome {
   const { etag, lastModified } = validators;
   const safe = method === "GET" || method === "HEAD";
@@ -129,7 +133,9 @@ export function evaluatePreconditions(
     if (matched) return safe ? "not-modified" : "precondition-failed";
   } else if (safe && headers.ifModifiedSince !== undefined && lastModified !== undefined) {
     const since = parseHttpDate(headers.ifModifiedSince);
-    if (since !== undefined && toHttpSeconds(lastModified) <= since) return "not-modified";
+    if (since !== undefined && since <= now && toHttpSeconds(lastModified) <= since) {
+      return "not-modified";
+    }
   }
   return "proceed";
 }

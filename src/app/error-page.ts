@@ -1,6 +1,7 @@
 import { HttpError } from "../wire/http-error.js";
 import { statusText } from "../wire/status.js";
 import { appendVary } from "./compress.js";
+import { loggable } from "./log-value.js";
 import { preferredMediaType } from "./negotiate.js";
 import type { Request } from "./request.js";
 import type { Response } from "./response.js";
@@ -31,19 +32,20 @@ export function renderErrorResponse(
   response: Response,
   development: boolean,
 ): void {
-  const httpError = error instanceof HttpError ? error : undefined;
+  const httpError = asHttpError(error);
   const status = httpError?.status ?? 500;
   const reason = statusText(status);
   const message = httpError?.expose ? httpError.message : reason;
-  const detail =
-    development && status >= 500 && error instanceof Error
-      ? (error.stack ?? String(error))
-      : undefined;
-  const details = httpError?.expose ? httpError.details : undefined;
+  const detail = development && status >= 500 ? stackOf(error) : undefined;
+  const details = httpError?.expose ? serializable(httpError.details) : undefined;
 
   // A stream the failed response had set (e.g. an open file) is replaced: release it now.
-  const previous = response.body as { destroy?: () => void } | null | undefined;
-  if (typeof previous?.destroy === "function") previous.destroy();
+  try {
+    const previous = response.body as { destroy?: () => void } | null | undefined;
+    if (typeof previous?.destroy === "function") previous.destroy();
+  } catch {
+    // A body whose destroy throws is dropped all the same.
+  }
   const headers = response.headers;
   for (const name of BODY_HEADERS) headers.delete(name);
   if (httpError !== undefined)
@@ -73,5 +75,38 @@ export function renderErrorResponse(
     if (details !== undefined) text += `${JSON.stringify(details, null, 2)}\n`;
     if (detail !== undefined) text += `\n${detail}\n`;
     response.text(text);
+  }
+}
+
+/**
+ * `error` if it is an HttpError. Never throws: a thrown Proxy can make `instanceof` itself throw,
+ * and this runs while reporting that very failure.
+ */
+export function asHttpError(error: unknown): HttpError | undefined {
+  try {
+    return error instanceof HttpError ? error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stack of a thrown Error for development pages; undefined for anything unreadable. */
+function stackOf(error: unknown): string | undefined {
+  try {
+    if (!(error instanceof Error)) return undefined;
+    const stack = error.stack;
+    return typeof stack === "string" ? stack : String(error);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `details` as given if JSON can encode it, else a copy that it can (BigInt, cycles…). */
+function serializable(details: unknown): unknown {
+  try {
+    JSON.stringify(details);
+    return details;
+  } catch {
+    return loggable(details);
   }
 }

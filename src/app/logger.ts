@@ -1,4 +1,5 @@
 import { ConfigError } from "../wire/options.js";
+import { loggable } from "./log-value.js";
 
 /** Where slow-serv reports errors and (when switched on) access-log lines. */
 export interface Logger {
@@ -8,16 +9,39 @@ export interface Logger {
 }
 
 function line(level: string, message: string, fields?: Readonly<Record<string, unknown>>): string {
-  const record: Record<string, unknown> = { time: new Date().toISOString(), level, message };
-  if (fields !== undefined) Object.assign(record, fields);
-  return `${JSON.stringify(record, errorReplacer)}\n`;
+  // Fields are copied through loggable (log-value.ts), which never throws, so no value a handler
+  // threw can make the report of its failure fail. Spreading defines keys ("__proto__" too).
+  const copy = loggable(fields);
+  const record: Record<string, unknown> = {
+    time: new Date().toISOString(),
+    level,
+    message: loggable(message),
+    ...(typeof copy === "object" && copy !== null ? copy : {}),
+  };
+  try {
+    return `${JSON.stringify(record)}\n`;
+  } catch {
+    return `${JSON.stringify({ time: record.time, level, message: "[unloggable]" })}\n`;
+  }
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) {
-    return { name: value.name, message: value.message, stack: value.stack };
+/**
+ * Calls `logger` without letting it throw: the default logger never does, but a configured one
+ * may, and the callers are failure paths (error reports, closed streams) that must complete.
+ */
+export function logSafely(
+  logger: Logger,
+  level: "info" | "warn" | "error",
+  message: string,
+  fields?: Readonly<Record<string, unknown>>,
+): void {
+  try {
+    logger[level](message, fields);
+  } catch (failure) {
+    try {
+      process.stderr.write(line("error", "The logger threw while logging", { failure, message }));
+    } catch {}
   }
-  return value;
 }
 
 /** JSON lines: info to stdout, warnings and errors to stderr. */

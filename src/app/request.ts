@@ -4,7 +4,8 @@ import type { Session } from "../session/session.js";
 import type { RequestBody } from "../wire/body.js";
 import type { RequestHead } from "../wire/head.js";
 import { HttpError } from "../wire/http-error.js";
-import { type ConnectionInfo, WireRequest } from "../wire/request.js";
+import { type ConnectionInfo, pathOf, WireRequest } from "../wire/request.js";
+import { jsonTooDeep } from "./body/json-depth.js";
 import { mediaTypeEssence, wellFormedEssence } from "./body/media-type.js";
 import {
   collectMultipart,
@@ -13,8 +14,10 @@ import {
   multipartBoundary,
   parseMultipart,
 } from "./body/multipart.js";
+import { replayedBytes, replayedChunks } from "./body/peek.js";
 import { parseQuery, type QueryParams } from "./body/query.js";
 import { type FormFields, parseUrlencoded } from "./body/urlencoded.js";
+import { canonicalPath } from "./canonical-path.js";
 import { parseCookieHeader } from "./cookies.js";
 import { clientAddress, type TrustPolicy } from "./proxy.js";
 
@@ -23,6 +26,8 @@ export interface RequestSettings {
   readonly trustProxy: TrustPolicy;
   readonly maxQueryKeys: number;
   readonly maxFormFields: number;
+  /** Deepest nesting of arrays/objects `json()` accepts (400 beyond). */
+  readonly maxJsonDepth: number;
   readonly multipart: MultipartLimits;
   readonly requestIdHeader: string | false;
   nextRequestId(): string;
@@ -60,6 +65,7 @@ export class Request<
   #id: string | undefined = undefined;
   #bytes: Promise<Buffer> | undefined = undefined;
   #form: Promise<ParsedForm> | undefined = undefined;
+  #path: string | HttpError | undefined = undefined;
 
   constructor(
     head: RequestHead,
@@ -70,6 +76,33 @@ export class Request<
     super(head, body, connection);
     this.params = EMPTY_PARAMS as Params;
     this.#settings = settings;
+  }
+
+  /**
+   * The canonical path (see canonical-path.ts): what the router matches and every hook should
+   * check. A path the router refuses (a dot segment, a malformed escape: a 400) reads as sent.
+   */
+  override get path(): string {
+    const path = this.#canonical();
+    return typeof path === "string" ? path : pathOf(this.url);
+  }
+
+  /** @internal the canonical path for routing; throws the 400 for a path that has none. */
+  routingPath(): string {
+    const path = this.#canonical();
+    if (typeof path !== "string") throw path;
+    return path;
+  }
+
+  #canonical(): string | HttpError {
+    if (this.#path === undefined) {
+      try {
+        this.#path = canonicalPath(pathOf(this.url));
+      } catch (error) {
+        this.#path = error as HttpError;
+      }
+    }
+    return this.#path;
   }
 
   /** Per-request storage for hooks and handlers (e.g. the signed-in user); made on first use. */
@@ -148,15 +181,23 @@ export class Request<
 
   /** The whole body, read once and kept, so hooks and the handler can both read it. */
   override bytes(): Promise<Buffer> {
-    if (this.#bytes === undefined) this.#bytes = super.bytes();
+    if (this.#bytes === undefined) this.#bytes = replayedBytes(this) ?? super.bytes();
     return this.#bytes;
+  }
+
+  /** The body as it arrives; from its first byte even after a hook peeked at it (peek.ts). */
+  override [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return replayedChunks(this) ?? super[Symbol.asyncIterator]();
   }
 
   override async text(): Promise<string> {
     return (await this.bytes()).toString("utf8");
   }
 
-  /** The body parsed as JSON. Wrong content type: 415. Malformed: 400. Too large: 413. */
+  /**
+   * The body parsed as JSON. Wrong content type: 415. Malformed, or nested deeper than
+   * `maxJsonDepth`: 400. Too large: 413.
+   */
   async json<T = unknown>(): Promise<T> {
     const type = this.contentType;
     if (type === undefined || !JSON_TYPE.test(type)) {
@@ -167,6 +208,12 @@ export class Request<
     // RFC 8259 §8.1: JSON between systems is UTF-8; decoding bad bytes to U+FFFD would hide it.
     if (!isUtf8(bytes)) throw new HttpError(400, "Malformed JSON body: not valid UTF-8");
     const text = bytes.toString("utf8");
+    if (jsonTooDeep(text, this.#settings.maxJsonDepth)) {
+      throw new HttpError(
+        400,
+        `Malformed JSON body: arrays and objects nest deeper than ${this.#settings.maxJsonDepth} levels (maxJsonDepth)`,
+      );
+    }
     try {
       return JSON.parse(text) as T;
     } catch (error) {

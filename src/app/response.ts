@@ -1,9 +1,10 @@
 import { Readable } from "node:stream";
+import { HttpError } from "../wire/http-error.js";
 import { type WireBody, WireResponse } from "../wire/response.js";
 import { ResponseCookies } from "./cookies.js";
 import type { Request } from "./request.js";
 import { type SendFileOptions, sendFile } from "./send-file.js";
-import { SafeHtml } from "./template.js";
+import { cleanUrl, SafeHtml, startsWithAuthority } from "./template.js";
 
 /** A JSON value a handler may assign to `response.body`. */
 export type JsonValue =
@@ -85,15 +86,25 @@ export class Response extends WireResponse<ResponseBody> {
     return this;
   }
 
-  /** Redirects to `url` (302 Found unless told otherwise) and ends the response. */
-  redirect(url: string, status = 302): this {
+  /**
+   * Redirects to `url` (302 Found unless told otherwise) and ends the response. For a target
+   * taken from the request (`?next=…`), pass `{ local: true }`: see RedirectOptions.
+   */
+  redirect(url: string, options: number | RedirectOptions = 302): this {
+    const { status = 302, local = false } =
+      typeof options === "number" ? { status: options } : options;
     if (!REDIRECT_STATUSES.has(status)) {
       throw new RangeError(
         `redirect() takes a 3xx status (301, 302, 303, 307 or 308), got ${status}`,
       );
     }
+    if (local && !isLocalTarget(url)) {
+      throw new HttpError(400, "The redirect target must be a path on this site");
+    }
     this.status = status;
-    this.headers.set("location", encodeURI(decodeURISafe(url)));
+    // A lone surrogate (from a JSON string such as "/\ud800") is not text encodeURI can encode:
+    // it becomes U+FFFD, as the UTF-8 encoder would make it anyway, instead of a URIError.
+    this.headers.set("location", encodeLocation(wellFormed(url)));
     this.headers.setTrusted("content-type", "Content-Type", "text/plain; charset=utf-8");
     this.body = `Redirecting to ${url}\n`;
     this.ended = true;
@@ -117,13 +128,43 @@ export class Response extends WireResponse<ResponseBody> {
   }
 }
 
-function decodeURISafe(url: string): string {
-  try {
-    return decodeURI(url);
-  } catch {
-    return url;
-  }
+/** The second argument of `response.redirect()`; a number is the status. */
+export interface RedirectOptions {
+  /** 301, 302 (default), 303, 307 or 308. */
+  status?: number;
+  /**
+   * The target came from the client (a `?next=` parameter, a form field): only a path on this
+   * site is followed, i.e. it starts with one "/" (after the tabs, newlines and outer spaces that
+   * browsers drop). A scheme, `//host`, `/\host` or a relative path is a 400, never an open
+   * redirect.
+   */
+  local?: boolean;
 }
+
+function isLocalTarget(url: unknown): boolean {
+  if (typeof url !== "string") return false;
+  const cleaned = cleanUrl(url);
+  return cleaned.charCodeAt(0) === 0x2f && !startsWithAuthority(cleaned);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, "\uFFFD");
+}
+
+/**
+ * Percent-encodes what encodeURI would, but leaves existing `%XX` escapes alone: encodeURI after
+ * decodeURI turned "/a%2Fb" into "/a%252Fb", because decodeURI keeps reserved escapes encoded.
+ * A "%" that starts no escape becomes "%25"; CR and LF can never reach the header.
+ */
+function encodeLocation(url: string): string {
+  return url.replace(NEEDS_ENCODING, (match) =>
+    match === "%" ? "%25" : encodeURIComponent(match),
+  );
+}
+
+const NEEDS_ENCODING = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9;,/?:@&=+$\-_.!~*'()#%]/gu;
 
 function isPlainJson(value: object): boolean {
   if (Array.isArray(value)) return true;

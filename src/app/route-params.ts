@@ -152,13 +152,20 @@ function decodeStatic(text: string, where: string): string {
         `(e.g. "/files/:name"); to match them literally write "%3A" or "%2A".`,
     );
   }
-  if (!text.includes("%")) return text;
+  let value = text;
   try {
-    return decodeURIComponent(text);
+    if (text.includes("%")) value = decodeURIComponent(text);
   } catch {
     throw new RouteError(
       `${where}: malformed percent-encoding; write the character itself (e.g. "café") or a ` +
         `valid UTF-8 escape (e.g. "caf%C3%A9"), and "%25" for a literal "%".`,
     );
   }
+  if (value === "." || value === "..") {
+    throw new RouteError(
+      `${where}: a "." or ".." segment can never match, because requests with dot segments ` +
+        "are refused (400) before routing; remove it.",
+    );
+  }
+  return value;
 }

@@ -7,7 +7,8 @@
  * - Priority is static > ":param" > "*catchAll" at every segment, with backtracking, so
  *   "/a/b/d" still finds "/a/:x/d" when "/a/b/c" exists. Backtracking is also method-aware: a
  *   lower-priority route that accepts the method wins over a higher-priority one that does not.
- * - The raw path is split on "/" before decoding, so "%2F" stays inside its segment. Segments are
+ * - The path (the server passes the canonical one, see canonical-path.ts) is split on "/" before
+ *   decoding, so "%2F" stays inside its segment. Segments are
  *   percent-decoded (only when they contain "%") before static comparison and capture; malformed
  *   escapes or invalid UTF-8 are a 400. Pattern statics are decoded too, so a literal ":" or "%"
  *   is written "%3A" / "%25".

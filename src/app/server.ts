@@ -22,6 +22,7 @@ import {
 } from "../wire/options.js";
 import type { ConnectionInfo } from "../wire/request.js";
 import { type AccessLogFormat, accessLogFromEnvironment, textAccessLog } from "./access-log.js";
+import { DEFAULT_MAX_JSON_DEPTH } from "./body/json-depth.js";
 import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
 import {
   type CompressionOptions,
@@ -29,7 +30,7 @@ import {
   compressResponse,
   resolveCompression,
 } from "./compress.js";
-import { renderErrorResponse } from "./error-page.js";
+import { asHttpError, renderErrorResponse } from "./error-page.js";
 import { type AppFetchInfo, fetchThroughApp } from "./fetch/app-fetch.js";
 import type { FetchHandler } from "./fetch/info.js";
 import { mountFetch } from "./fetch/mount.js";
@@ -40,7 +41,7 @@ import {
   inject,
   injectRaw,
 } from "./inject.js";
-import { checkLogger, type Logger } from "./logger.js";
+import { checkLogger, type Logger, logSafely } from "./logger.js";
 import { type AnyHandler, type Chain, type PipelineHost, runChain } from "./pipeline.js";
 import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
 import { Request, type RequestSettings } from "./request.js";
@@ -90,6 +91,8 @@ export interface ServerOptions {
   maxQueryKeys?: number;
   /** Most urlencoded form fields parsed (413 beyond). Default 1000. */
   maxFormFields?: number;
+  /** Deepest nesting of arrays/objects `request.json()` accepts (400 beyond). Default 64. */
+  maxJsonDepth?: number;
   /** gzip/brotli for compressible responses: true for the defaults, or tuning options. */
   compression?: boolean | CompressionOptions;
   /** Encrypted client-side sessions (`request.session`): `{ keys: [process.env.SESSION_KEY] }`. */
@@ -110,6 +113,7 @@ const KNOWN_OPTIONS = new Set([
   "multipart",
   "maxQueryKeys",
   "maxFormFields",
+  "maxJsonDepth",
   "compression",
   "session",
   "csrf",
@@ -221,6 +225,13 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       trustProxy: checkProxyTrust(options.trustProxy),
       maxQueryKeys: checkCount("maxQueryKeys", options.maxQueryKeys, 1000),
       maxFormFields: checkCount("maxFormFields", options.maxFormFields, 1000),
+      maxJsonDepth: checkCount(
+        "maxJsonDepth",
+        options.maxJsonDepth,
+        DEFAULT_MAX_JSON_DEPTH,
+        1000,
+        "deeper values overflow the stack when they are serialised again",
+      ),
       multipart: configured("multipart", () => resolveMultipartLimits(options.multipart)),
       requestIdHeader: header,
       nextRequestId: () => `${bootId}-${(++counter).toString(36)}`,
@@ -231,7 +242,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     if (accessLog === "text") {
       this.#accessLog = textAccessLog(this.logger);
     } else if (accessLog === true || accessLog === "json") {
-      this.#accessLog = (entry) => this.logger.info("request", { ...entry });
+      this.#accessLog = (entry) => logSafely(this.logger, "info", "request", { ...entry });
     } else if (typeof accessLog === "function") {
       this.#accessLog = accessLog;
     } else if (accessLog === undefined || accessLog === false) {
@@ -396,7 +407,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     const router = this.#router!;
     let found: RouteLookup<CompiledRoute>;
     try {
-      found = router.find(request.method, request.path);
+      found = router.find(request.method, request.routingPath());
     } catch (error) {
       routeFailures.set(request, error);
       return runChain(this.#fallback!, request, response, this);
@@ -428,7 +439,8 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   reportError(error: unknown, request: Request | undefined): void {
     const message =
       request === undefined ? "Server error" : "Request failed after the response started";
-    this.logger.error(message, {
+    // Never throws (the engine destroys the socket right after): see logSafely and log-value.ts.
+    logSafely(this.logger, "error", message, {
       error,
       requestId: request?.id,
       method: request?.method,
@@ -439,17 +451,14 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   // ---- PipelineHost -------------------------------------------------------------------------
 
   renderError(error: unknown, request: Request, response: Response): void {
-    const status = error instanceof HttpError ? error.status : 500;
-    if (status >= 500) {
-      this.logger.error(
-        error instanceof HttpError ? error.message : "Unhandled error in a handler",
-        {
-          error,
-          requestId: request.id,
-          method: request.method,
-          path: request.path,
-        },
-      );
+    const httpError = asHttpError(error);
+    if (httpError === undefined || httpError.status >= 500) {
+      logSafely(this.logger, "error", httpError?.message ?? "Unhandled error in a handler", {
+        error,
+        requestId: request.id,
+        method: request.method,
+        path: request.path,
+      });
     }
     renderErrorResponse(error, request, response, this.development);
   }
@@ -463,7 +472,13 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       prepareResponse(response);
     }
     if (this.#compression !== undefined) compressResponse(request, response, this.#compression);
-    if (this.#accessLog !== undefined) this.#logAccess(request, response);
+    if (this.#accessLog !== undefined) {
+      try {
+        this.#logAccess(request, response);
+      } catch (error) {
+        logSafely(this.logger, "error", "The access log threw", { error });
+      }
+    }
     // The id went into a log line or an error report: give the client the same id to quote.
     const id = request.idIfUsed;
     const header = this.#settings.requestIdHeader;
@@ -612,13 +627,13 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   closeOnSignals(signals: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"]): this {
     const onSignal = (signal: NodeJS.Signals): void => {
       for (const name of signals) process.off(name, onSignal);
-      this.logger.info(`Received ${signal}: closing gracefully`);
+      logSafely(this.logger, "info", `Received ${signal}: closing gracefully`);
       this.close().then(
         () => {
           process.exitCode = 0;
         },
         (error: unknown) => {
-          this.logger.error("Graceful shutdown failed", { error });
+          logSafely(this.logger, "error", "Graceful shutdown failed", { error });
           process.exitCode = 1;
         },
       );

@@ -9,6 +9,7 @@
  */
 
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { keyWeakness } from "../session/keys.js";
 
 export const MIN_SIGNING_KEY_BYTES = 32;
 const SIGNATURE_CHARS = 43;
@@ -55,6 +56,14 @@ function deriveKeys(keys: ReadonlyArray<string | Buffer>): Buffer[] {
       throw new TypeError(
         `CookieSigner keys[${index}] has ${secret.length} bytes; use at least ` +
           `${MIN_SIGNING_KEY_BYTES} random bytes (e.g. "base64url:" + randomBytes(32).toString("base64url"))`,
+      );
+    }
+    const weakness = keyWeakness(secret);
+    if (weakness !== undefined) {
+      // The session keys' check: a guessable secret lets anyone forge signed values offline.
+      throw new TypeError(
+        `CookieSigner keys[${index}] ${weakness}; it does not look like random bytes. Use ` +
+          '`npx slow-serv keygen`, or "base64url:" + randomBytes(32).toString("base64url")',
       );
     }
     for (let earlier = 0; earlier < index; earlier++) {

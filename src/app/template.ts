@@ -52,9 +52,25 @@ function replaceChar(char: string): string {
   return ENTITY[char]!;
 }
 
-/** Escapes text for element content and quoted attribute values. */
+/**
+ * Escapes text for element content and quoted attribute values. Something other than a string
+ * (from untyped code) is turned into text first, as `html` would render it, never thrown on.
+ */
 export function escapeHtml(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPE_ALL, replaceChar) : text;
+  const value = typeof text === "string" ? text : textOf(text);
+  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPE_ALL, replaceChar) : value;
+}
+
+/**
+ * `String(value)`, except for values it throws on: a null-prototype object has no toString, and
+ * one whose toString throws would turn a page render into a 500 for a value that is only shown.
+ */
+function textOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 /** Marks developer-trusted markup as safe. Never pass user input here. */
@@ -84,7 +100,7 @@ function render(value: unknown): string {
     for (const item of value) out += render(item);
     return out;
   }
-  return escapeHtml(String(value));
+  return escapeHtml(textOf(value));
 }
 
 /**
@@ -119,13 +135,17 @@ const URL_TRIMMED = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 
 /**
  * Lets through http(s), mailto and relative URLs; anything else (javascript:, data:, vbscript:,
- * file:, unknown schemes) becomes `fallback`. The result still needs attribute escaping, which `html`
+ * file:, unknown schemes, scheme-relative `//host` and its backslash spellings) becomes `fallback`. The result still needs attribute escaping, which `html`
  * does. A colon before the first `/`, `?` or `#` is treated as a scheme, so relative URLs whose first
  * segment contains a colon must be written as `./a:b`.
  */
 export function safeUrl(url: string, fallback = "about:blank"): string {
   if (typeof url !== "string") return fallback;
-  const cleaned = url.replace(URL_REMOVED_ANYWHERE, "").replace(URL_TRIMMED, "");
+  const cleaned = cleanUrl(url);
+  // "//evil.example" looks relative but names another host, and browsers read "\" as "/" in
+  // http(s) URLs, so "/\evil.example" and "\\evil.example" do too: refused, like off-site schemes
+  // that were not asked for. Write the scheme to link to another site on purpose.
+  if (startsWithAuthority(cleaned)) return fallback;
   for (let i = 0; i < cleaned.length; i++) {
     const c = cleaned.charCodeAt(i);
     if (c === 0x2f || c === 0x3f || c === 0x23) return cleaned; // "/", "?", "#": relative
@@ -134,4 +154,16 @@ export function safeUrl(url: string, fallback = "about:blank"): string {
     }
   }
   return cleaned;
+}
+
+/** What a browser makes of `url` before parsing it: tabs and newlines removed, ends trimmed. */
+export function cleanUrl(url: string): string {
+  return url.replace(URL_REMOVED_ANYWHERE, "").replace(URL_TRIMMED, "");
+}
+
+/** Two slashes or backslashes at the start: a browser takes what follows as a host name. */
+export function startsWithAuthority(cleaned: string): boolean {
+  const first = cleaned.charCodeAt(0);
+  const second = cleaned.charCodeAt(1);
+  return (first === 0x2f || first === 0x5c) && (second === 0x2f || second === 0x5c);
 }

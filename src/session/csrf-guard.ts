@@ -2,12 +2,17 @@ import type { Request } from "../app/request.js";
 import type { Server, ServerPlugin } from "../app/server.js";
 import { HttpError } from "../wire/http-error.js";
 import { ConfigError } from "../wire/options.js";
+import { leadingFormToken } from "./multipart-token.js";
 import { hasSessions, requestSession } from "./plugin.js";
 
 export interface CsrfOptions {
   /** Request header carrying the token (for fetch/XHR). Default "x-csrf-token". */
   header?: string;
-  /** Form field carrying the token (urlencoded or multipart forms). Default "_csrf". */
+  /**
+   * Form field carrying the token (urlencoded or multipart forms). Default "_csrf". In a
+   * multipart form it must be the first part (put the hidden input first in the `<form>`): an
+   * upload is never buffered to look for it.
+   */
   field?: string;
   /**
    * Other origins allowed to send unsafe requests, e.g. `["https://admin.example.com"]`.
@@ -83,6 +88,8 @@ async function submittedToken(request: Request, options: ResolvedCsrfOptions): P
   if (fromHeader !== undefined) return fromHeader;
   const type = request.contentType;
   if (type === undefined || !FORM_TYPES.has(type)) return undefined;
+  // An upload may be gigabytes: only its first part is looked at (multipart-token.ts).
+  if (type === "multipart/form-data") return leadingFormToken(request, options.field);
   // form() keeps what it parsed, so the handler can still read the form afterwards.
   const value = (await request.form()).fields[options.field];
   return typeof value === "string" ? value : undefined;

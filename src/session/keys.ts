@@ -75,7 +75,7 @@ export function generateKey(): string {
   for (;;) {
     const bytes = randomBytes(MIN_KEY_BYTES);
     // Astronomically unlikely, but a generated key must always pass our own validation.
-    if (weaknessOf(bytes) === undefined) return BASE64URL_PREFIX + bytes.toString("base64url");
+    if (keyWeakness(bytes) === undefined) return BASE64URL_PREFIX + bytes.toString("base64url");
   }
 }
 
@@ -126,7 +126,7 @@ export function decodeKey(input: SessionKeyInput, index = 0): Buffer {
         KEY_ADVICE,
     );
   }
-  const weakness = weaknessOf(bytes);
+  const weakness = keyWeakness(bytes);
   if (weakness !== undefined) {
     throw new SessionConfigError(
       `${where} ${weakness}; it does not look like random bytes. ${KEY_ADVICE}`,
@@ -167,9 +167,10 @@ function decodeKeyString(input: string, where: string): Buffer {
  * Cheap screens for secrets that are not random: 32 random bytes have ~30 distinct values, are
  * almost never all printable ASCII (p ≈ 1e-14) and almost never repeat one step between
  * neighbours 8 times (p ≈ 1e-10). Catches passphrases smuggled through an encoding, `"a".repeat`,
- * counters and short repeating patterns.
+ * counters and short repeating patterns. Shared by every secret slow-serv takes: session keys and
+ * CookieSigner keys.
  */
-function weaknessOf(bytes: Buffer): string | undefined {
+export function keyWeakness(bytes: Uint8Array): string | undefined {
   const distinct = new Set(bytes).size;
   if (distinct < 16) return `has only ${distinct} distinct byte values`;
   if (bytes.every((b) => b >= 0x20 && b <= 0x7e)) {

@@ -27,9 +27,10 @@ const nameArbitrary = fc
   .map((chars) => chars.join(""))
   .filter((name) => !/[%\\]/.test(name));
 
-const filenameArbitrary = nameArbitrary.filter(
-  (name) => !name.includes("/") && name !== "." && name !== "..",
-);
+const filenameArbitrary = nameArbitrary.filter((name) => {
+  const shown = name.replace(/[\r\n]/g, "");
+  return !name.includes("/") && shown !== "." && shown !== "..";
+});
 
 function contentArbitrary(boundary: string): fc.Arbitrary<Buffer> {
   const lookAlikes = ["\r", "\r\n", "\r\n-", "\r\n--", "--", `--${boundary}`].concat(
@@ -99,7 +100,8 @@ it("generated bodies parse back to the same parts under any chunking", async () 
       const actual = outcome.parts.map(({ headers: _headers, ...rest }) => rest);
       const expected = parts.map((part) => ({
         name: part.name,
-        filename: part.filename ?? undefined,
+        // File names lose control characters (CR, LF), names keep them.
+        filename: part.filename === null ? undefined : part.filename.replace(/[\r\n]/g, ""),
         contentType: part.filename === null ? "text/plain" : "application/octet-stream",
         isFile: part.filename !== null,
         data: part.content.toString("latin1"),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { CookieSigner } from "../../src/app/signed-cookies.js";
 import { html } from "../../src/app/template.js";
 import { HttpError } from "../../src/wire/http-error.js";
@@ -9,8 +10,8 @@ import { type Client, matrix, newApp } from "./matrix.js";
  * unit tests (test/helpers) prove for the helpers also holds once a server sends and reads them.
  */
 
-const OLD_KEY = `base64url:${Buffer.alloc(32, 1).toString("base64url")}`;
-const NEW_KEY = `base64url:${Buffer.alloc(32, 2).toString("base64url")}`;
+const OLD_KEY = `base64url:${createHash("sha256").update("old").digest("base64url")}`;
+const NEW_KEY = `base64url:${createHash("sha256").update("new").digest("base64url")}`;
 
 function signedApp(keys: string[]) {
   const signer = new CookieSigner(keys);

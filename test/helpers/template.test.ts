@@ -268,7 +268,8 @@ describe("safeUrl", () => {
     ["relative/path:with-colon-later", "relative/path:with-colon-later"],
     ["?q=1", "?q=1"],
     ["#top", "#top"],
-    ["//cdn.example.com/x.js", "//cdn.example.com/x.js"],
+    // Scheme-relative: looks relative, names another host (issue 13 item 7).
+    ["//cdn.example.com/x.js", "about:blank"],
     ["page.html", "page.html"],
     ["", ""],
     ["  https://example.com  ", "https://example.com"],

@@ -1,12 +1,15 @@
-/** Targets that try to leave the root; none may answer with anything from outside it. */
+/**
+ * Targets that try to leave the root; none may answer with anything from outside it. Dot
+ * segments, raw or encoded, are refused (400) before routing by the canonical-path rule.
+ */
 export const ATTEMPTS: Array<[target: string, status: number]> = [
-  ["/static/../outside/secret.txt", 404],
-  ["/static/../../../../etc/passwd", 404],
+  ["/static/../outside/secret.txt", 400],
+  ["/static/../../../../etc/passwd", 400],
   ["/static/..%2f..%2fetc/passwd", 404],
   ["/static/..%2foutside%2fsecret.txt", 404],
-  ["/static/%2e%2e/outside/secret.txt", 404],
-  ["/static/%2E%2E/outside/secret.txt", 404],
-  ["/static/.%2e/outside/secret.txt", 404],
+  ["/static/%2e%2e/outside/secret.txt", 400],
+  ["/static/%2E%2E/outside/secret.txt", 400],
+  ["/static/.%2e/outside/secret.txt", 400],
   ["/static/%2e%2e%2foutside%2fsecret.txt", 404],
   ["/static/..\\outside\\secret.txt", 400],
   ["/static/..%5coutside%5csecret.txt", 404],
@@ -21,10 +24,10 @@ export const ATTEMPTS: Array<[target: string, status: number]> = [
   ["/static/%2F..%2F..%2Foutside%2Fsecret.txt", 404],
   ["/static/C:/Windows/win.ini", 404],
   ["/static/c:%5cwindows%5cwin.ini", 404],
-  ["/static/docs/../../outside/secret.txt", 404],
-  ["/static/nested/%2e%2e/%2e%2e/%2e%2e/outside/secret.txt", 404],
-  ["/static/./hello.txt", 404],
-  ["/static/hello.txt/..", 404],
+  ["/static/docs/../../outside/secret.txt", 400],
+  ["/static/nested/%2e%2e/%2e%2e/%2e%2e/outside/secret.txt", 400],
+  ["/static/./hello.txt", 400],
+  ["/static/hello.txt/..", 400],
   ["/static/....//outside/secret.txt", 404],
   ["/static/%c0%ae%c0%ae/outside/secret.txt", 400],
   ["/static/link-out", 404],
@@ -33,5 +36,5 @@ export const ATTEMPTS: Array<[target: string, status: number]> = [
   ["/static/.secret", 404],
   ["/static/.hidden/file.txt", 404],
   ["/static/%2esecret", 404],
-  ["http://localhost/static/../outside/secret.txt", 404],
+  ["http://localhost/static/../outside/secret.txt", 400],
 ];

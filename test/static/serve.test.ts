@@ -309,7 +309,8 @@ describe("serveStatic over TCP", () => {
       const query = await get("/static/docs?lang=en&x=1");
       assert.equal(query.headers.location, "/static/docs/?lang=en&x=1");
       const encoded = await get("/static/%64ocs");
-      assert.equal(encoded.headers.location, "/static/%64ocs/");
+      // The redirect is built from the canonical path, where %64 is "d".
+      assert.equal(encoded.headers.location, "/static/docs/");
     });
     const missing: Array<[string, number]> = [
       ["/static/noindex/", 404],

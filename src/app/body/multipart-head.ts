@@ -99,12 +99,18 @@ function decodeExtValue(value: string): string {
   }
 }
 
+/** C0 controls (NUL, CR, LF, tab…), DEL and the C1 controls. */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
 /**
  * Keeps only the last path segment: clients (old IE, some scripts) send full paths, and a filename
- * must never let a handler write outside its upload directory. `.` and `..` become empty.
+ * must never let a handler write outside its upload directory. `.` and `..` become empty. Control
+ * characters are removed first (a `%0D%0A` or `filename*` can carry them), so that a name put in
+ * a header, a log line or a file system cannot split it or end early, and `.\0.` cannot become `..`.
  */
 export function stripFilePath(filename: string): string {
-  const base = filename.slice(Math.max(filename.lastIndexOf("/"), filename.lastIndexOf("\\")) + 1);
+  const clean = filename.replace(CONTROLS, "");
+  const base = clean.slice(Math.max(clean.lastIndexOf("/"), clean.lastIndexOf("\\")) + 1);
   return base === "." || base === ".." ? "" : base;
 }
 

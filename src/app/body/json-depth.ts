@@ -1,0 +1,34 @@
+/**
+ * How deeply a JSON text nests arrays and objects, checked before it is parsed.
+ *
+ * `JSON.parse` copes with any depth, but what a handler does next often does not: echoing the
+ * value (`JSON.stringify`), storing it in the session, or walking it recursively overflows the
+ * stack at a few thousand levels, turning 10 KB of `[` into a 500. A limit on the raw text makes
+ * that a 400 before any of it runs. The scan is one pass over the characters, skipped outright for
+ * texts too short to reach the limit.
+ */
+
+/** Deeper than any real document (API payloads nest under 20), far from any stack limit. */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+/** True when `text` opens more than `maxDepth` arrays/objects inside one another. */
+export function jsonTooDeep(text: string, maxDepth: number): boolean {
+  if (text.length <= maxDepth) return false;
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c)
+        index++; // the escaped character cannot end the string
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (code === 0x5d || code === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
