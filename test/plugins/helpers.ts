@@ -1,5 +1,8 @@
+import { serializeRequest } from "../../src/app/inject.js";
+import { parseResponses } from "../../src/app/response-parser.js";
 import type { Server } from "../../src/index.js";
-import { type ClientResponse, tcpClient } from "../framework/matrix.js";
+import type { ClientResponse } from "../framework/matrix.js";
+import { RawClient } from "../wire/client.js";
 
 /** A client for a server listening on a real socket; every request goes over TCP. */
 export interface TcpClient {
@@ -12,19 +15,44 @@ export interface TcpClient {
 }
 
 /**
- * Runs `body` against `app` listening on a free loopback port, then closes the server. Requests
- * are written as exact bytes on a plain socket (the matrix's raw path), so headers a browser
- * sends and fetch would refuse or rewrite (Origin, Sec-Fetch-Site, Host) arrive as written.
+ * Runs `body` against `app` listening on a free loopback port, then closes the server. Each
+ * request is written as exact bytes on a fresh connection that stays open until the server
+ * closes it (`Connection: close`): no half-close, which the engine would take for a client that
+ * went away. Headers that fetch would refuse or rewrite (Origin, Sec-Fetch-Site, Host) arrive
+ * as written.
  */
 export async function overTcp(
   app: Server,
   body: (client: TcpClient) => Promise<void>,
 ): Promise<void> {
-  const client = await tcpClient(app);
+  const { port } = await app.run({ port: 0, host: "127.0.0.1" });
   try {
     await body({
-      request: (method, url, headers = {}, payload) =>
-        client.request(method, url, { headers: { host: "localhost", ...headers }, body: payload }),
+      async request(method, url, headers = {}, payload) {
+        const bytes = serializeRequest({
+          method,
+          url,
+          headers: { host: "localhost", connection: "close", ...headers },
+          body: payload,
+        });
+        const client = await RawClient.connect(port);
+        try {
+          client.write(bytes);
+          const received = await client.untilClosed();
+          const [response] = parseResponses(received, { headRequests: [method === "HEAD"] });
+          if (response === undefined) throw new Error(`No response to ${method} ${url}`);
+          const text = response.body.toString("utf8");
+          return {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+            text,
+            json: <T>() => JSON.parse(text) as T,
+          };
+        } finally {
+          client.destroy();
+        }
+      },
     });
   } finally {
     await app.close();
