@@ -20,10 +20,18 @@ export { RequestBodyError } from "./app/fetch/request.js";
 export type { InjectConnectionOptions, InjectedResponse, InjectOptions } from "./app/inject.js";
 export { consoleLogger, type Logger, silentLogger } from "./app/logger.js";
 export { contentTypeFor, isCompressible } from "./app/mime.js";
-export type { AfterHook, BeforeHook, ErrorHook, HandlerResult } from "./app/pipeline.js";
+export type {
+  AfterHook,
+  AnyHandler,
+  BeforeHook,
+  ErrorHook,
+  HandlerResult,
+} from "./app/pipeline.js";
 export type { ProxyTrust, TrustedProxies } from "./app/proxy.js";
 export { type ParsedForm, Request } from "./app/request.js";
 export {
+  type JsonBody,
+  type JsonObject,
   type JsonValue,
   type RedirectOptions,
   Response,
@@ -31,7 +39,7 @@ export {
 } from "./app/response.js";
 export type { RouteParams } from "./app/route-params.js";
 export { RouteError } from "./app/router.js";
-export type { Handler, Hooks, RouteOptions } from "./app/routes.js";
+export type { Handler, Hooks, RouteDefinition, RouteOptions } from "./app/routes.js";
 export { RouteGroup } from "./app/routes.js";
 export {
   type AccessLogEntry,
@@ -66,6 +74,21 @@ export {
   type WorkerOptions,
   type WorkerPool,
 } from "./edges/workers.js";
+export { type CorsOptions, corsPlugin } from "./plugins/cors.js";
+export { type EtagOptions, etagPlugin } from "./plugins/etag.js";
+export {
+  MemoryRateLimitStore,
+  type RateLimitHit,
+  type RateLimitOptions,
+  type RateLimitStore,
+  rateLimitPlugin,
+} from "./plugins/rate-limit.js";
+export {
+  type ReferrerPolicy,
+  type SecurityHeadersOptions,
+  securityHeadersPlugin,
+} from "./plugins/security-headers.js";
+export { type TimeoutOptions, timeoutPlugin } from "./plugins/timeout.js";
 export type {
   InvalidSessionReason,
   SameSite,
@@ -73,12 +96,20 @@ export type {
   SessionOptions,
   SessionRevocationInfo,
 } from "./session/config.js";
-export { type CsrfOptions, csrfPlugin } from "./session/csrf-guard.js";
+export { type CsrfOptions, csrfPlugin, type OriginTrust } from "./session/csrf-guard.js";
 export { developmentKey } from "./session/dev-key.js";
 export { SessionConfigError, SessionTooLargeError } from "./session/errors.js";
 export { generateKey, type SessionKeyInput } from "./session/keys.js";
 export { type SessionData, sessionPlugin } from "./session/plugin.js";
 export type { Session, SessionControls } from "./session/session.js";
+export { CookieJar } from "./testing/cookie-jar.js";
+export {
+  type Injectable,
+  TestClient,
+  type TestClientOptions,
+  type TestRequest,
+  testClient,
+} from "./testing/test-client.js";
 export { RequestHeaders } from "./wire/headers.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./wire/http-error.js";
 export type { BoundAddress, ListenOptions } from "./wire/listener.js";

@@ -119,6 +119,9 @@ export function appendVary(headers: ResponseHeaders, field: string): void {
   headers.set("vary", existing.length === 0 ? field : `${existing.join(", ")}, ${field}`);
 }
 
+/** An empty stream: for HEAD, the engine then writes neither Content-Length nor chunked framing. */
+const NO_BYTES: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
+
 type Payload =
   | { kind: "bytes"; bytes: Buffer }
   | { kind: "stream"; source: AsyncIterable<Uint8Array | string>; length: number | undefined };
@@ -195,10 +198,12 @@ function compressSync(coding: ContentCoding, bytes: Buffer, settings: Compressio
  * Compresses the response if it is worth it and the client accepts it. Call once, after the
  * body is final (e.g. as the last after hook). Skips: no body; 1xx/204/206/304; an existing
  * Content-Encoding or Content-Range; `Cache-Control: no-transform`; types the filter refuses;
- * bodies of known size under the threshold; clients that accept no offered coding. A HEAD
- * response gets `Vary: Accept-Encoding` but is left unencoded (its Content-Length stays right).
+ * bodies of known size under the threshold; clients that accept no offered coding.
  * When compressing: sets Content-Encoding, adds Vary, drops Content-Length and Accept-Ranges, and
- * weakens a strong ETag (the compressed bytes differ from the ones it named).
+ * weakens a strong ETag (the compressed bytes differ from the ones it named). A HEAD request gets
+ * the header fields GET would (RFC 9110 §9.3.2): a body small enough to compress on the spot is
+ * compressed so Content-Length is GET's; a larger one or a stream, which GET would send chunked,
+ * is not compressed and HEAD gets no Content-Length at all rather than the unencoded size.
  */
 export function compressResponse(
   request: Request,
@@ -216,7 +221,6 @@ export function compressResponse(
   appendVary(headers, "Accept-Encoding");
   const size = payload.kind === "bytes" ? payload.bytes.byteLength : payload.length;
   if (size !== undefined && size < settings.threshold) return;
-  if (request.method === "HEAD") return;
   const coding = preferredEncoding(request.headers.get("accept-encoding"), settings.encodings);
   if (coding === undefined || coding === "identity") return;
 
@@ -229,6 +233,12 @@ export function compressResponse(
 
   if (payload.kind === "bytes" && payload.bytes.byteLength <= settings.syncLimit) {
     response.body = compressSync(coding, payload.bytes, settings);
+    return;
+  }
+  if (request.method === "HEAD") {
+    // No body follows, so nothing is compressed: a stream of unknown length gets no length line.
+    if (payload.kind === "stream" && payload.source instanceof Readable) payload.source.destroy();
+    response.body = NO_BYTES;
     return;
   }
   const stream = compressor(coding, settings, size);

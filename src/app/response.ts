@@ -16,11 +16,31 @@ export type JsonValue =
   | { readonly [key: string]: JsonValue | undefined };
 
 /**
- * What `response.body` accepts: text (text/plain), bytes (application/octet-stream), escaped HTML
- * from the `html` template (text/html), a plain object or array (JSON), a stream or async iterable
- * (streamed), or null/undefined (empty).
+ * An object sent as JSON: a plain object, or any other object whose enumerable properties are
+ * its data (an interface's values, a class instance; `toJSON` is honoured). The markers refuse,
+ * at compile time, the objects JSON.stringify would turn into `{}` or a half-truth, which the
+ * response refuses at run time too: Map, Set, WeakMap, Promise, ArrayBuffer, typed arrays other
+ * than Uint8Array, DataView, RegExp, functions, and iterables other than arrays. (TypeScript's
+ * structural types cannot tell a data object from one that has methods, so class instances are
+ * sent like plain objects, as JSON.stringify sends them.)
  */
-export type ResponseBody = WireBody | SafeHtml | JsonValue | object;
+export type JsonObject = object & {
+  readonly [Symbol.toStringTag]?: never;
+  readonly [Symbol.iterator]?: never;
+  readonly [Symbol.asyncIterator]?: never;
+  readonly [Symbol.hasInstance]?: never;
+  readonly [Symbol.match]?: never;
+};
+
+/** What may be sent as JSON at any depth the type system checks: arrays of these included. */
+export type JsonBody = JsonValue | JsonObject | readonly JsonBody[];
+
+/**
+ * What `response.body` accepts: text (text/plain), bytes (application/octet-stream), escaped HTML
+ * from the `html` template (text/html), an object or array (JSON), a stream or async iterable of
+ * strings or bytes (streamed), or null/undefined (empty).
+ */
+export type ResponseBody = WireBody | SafeHtml | JsonBody;
 
 const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
 
@@ -173,6 +193,23 @@ function isPlainJson(value: object): boolean {
 }
 
 /**
+ * Whether an object body is sent as JSON: what the `JsonObject` type admits. Refused are the
+ * built-ins JSON.stringify turns into `{}` or a half-truth (Map, Set, Promise, ArrayBuffer and
+ * typed arrays, RegExp, Error, non-array iterables); `toJSON` always wins.
+ */
+export function isJsonObject(value: object): boolean {
+  if (isPlainJson(value) || typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    return true;
+  }
+  return !(
+    Symbol.toStringTag in value ||
+    Symbol.iterator in value ||
+    value instanceof RegExp ||
+    value instanceof Error
+  );
+}
+
+/**
  * Turns what the handler assigned into what the engine sends, with a default Content-Type for
  * each kind, and writes the cookies. Runs once, after the after hooks.
  */
@@ -234,7 +271,7 @@ function convertBody(response: Response): void {
     return;
   }
   if (body instanceof Readable || Symbol.asyncIterator in body) return;
-  if (isPlainJson(body) || typeof (body as { toJSON?: unknown }).toJSON === "function") {
+  if (isJsonObject(body)) {
     response.body = JSON.stringify(body);
     if (!headers.has("content-type"))
       headers.setTrusted("content-type", "Content-Type", "application/json; charset=utf-8");
@@ -244,4 +281,4 @@ function convertBody(response: Response): void {
 }
 
 const BODY_KINDS =
-  "response.body must be a string, number, boolean, Uint8Array, html`…` template, plain object or array (JSON), stream, async iterable or null";
+  "response.body must be a string, number, boolean, Uint8Array, html`…` template, object or array (JSON), stream, async iterable or null; Map, Set, Promise, Error and other built-ins that JSON would turn into {} are refused (convert them first, e.g. Object.fromEntries(map))";

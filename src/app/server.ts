@@ -129,6 +129,11 @@ export interface ServerPlugin {
   readonly hooks?: Hooks;
   /** Called once when the plugin is added, e.g. to validate options against the server's. */
   install?(server: Server): void;
+  /**
+   * Wraps each route's handler when the routes are compiled (e.g. to put a deadline on it); the
+   * route's pattern and options say which route it is. Costs nothing per request by itself.
+   */
+  wrapHandler?(handler: AnyHandler, route: RouteDefinition): AnyHandler;
 }
 
 interface CompiledRoute {
@@ -189,6 +194,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   #started = new WeakMap<Request, number>();
   readonly #plugins = new Set<string>();
   readonly #pluginHooks: Hooks[] = [];
+  readonly #handlerWrappers: ServerPlugin[] = [];
 
   constructor(options: ServerOptions = {}) {
     const sink: RouteSink = {
@@ -295,6 +301,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     this.#plugins.add(plugin.name);
     plugin.install?.(this);
     if (plugin.hooks !== undefined) this.#pluginHooks.push(plugin.hooks);
+    if (plugin.wrapHandler !== undefined) this.#handlerWrappers.push(plugin);
     return this;
   }
 
@@ -339,13 +346,12 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     // Validation runs right before the handler: after every before hook (auth first).
     const validate =
       options.schema === undefined ? undefined : (validationStep(options.schema) as AnyHandler);
-    return this.#chain(
-      definition.groups,
-      pre,
-      [options],
-      definition.handler as AnyHandler,
-      validate,
-    );
+    let handler = definition.handler as AnyHandler;
+    // Earlier plugins wrap outermost, as their hooks do.
+    for (let i = this.#handlerWrappers.length - 1; i >= 0; i--) {
+      handler = this.#handlerWrappers[i]!.wrapHandler!(handler, definition);
+    }
+    return this.#chain(definition.groups, pre, [options], handler, validate);
   }
 
   /**

@@ -15,9 +15,10 @@ export interface CsrfOptions {
    */
   field?: string;
   /**
-   * Other origins allowed to send unsafe requests, e.g. `["https://admin.example.com"]`.
-   * They only help for same-site origins: cross-site requests are always refused (and with
-   * `SameSite=Lax` their session cookie would not be sent anyway).
+   * Other origins allowed to send unsafe requests, e.g. `["https://admin.example.com"]`, even
+   * when the browser marks them cross-site; the token is still required. (A cross-site origin's
+   * requests carry the session cookie only if it is `SameSite=None`.) Origins the CORS plugin
+   * allows with credentials are trusted too.
    */
   trustedOrigins?: readonly string[];
   /**
@@ -39,6 +40,22 @@ const FORM_TYPES: ReadonlySet<string> = new Set([
 export const CROSS_SITE_REFUSED = "Cross-site request refused";
 export const TOKEN_REFUSED = "CSRF token missing or invalid";
 
+/** Decides whether an origin (`scheme://host[:port]`) may send this request unsafe methods. */
+export type OriginTrust = (origin: string, request: Request) => boolean;
+
+/** Trust other plugins extend per server (CORS with credentials), read when a request comes. */
+const extraTrust = new WeakMap<Server, OriginTrust[]>();
+
+/**
+ * Lets another plugin (CORS) vouch for cross-site origins on `server`'s CSRF guard, so an origin
+ * allowed to make credentialed requests is not refused as cross-site. The token is still checked.
+ */
+export function trustOriginsFor(server: Server, trust: OriginTrust): void {
+  const list = extraTrust.get(server);
+  if (list === undefined) extraTrust.set(server, [trust]);
+  else list.push(trust);
+}
+
 interface ResolvedCsrfOptions {
   readonly header: string;
   readonly field: string;
@@ -53,10 +70,13 @@ interface ResolvedCsrfOptions {
  */
 export function csrfPlugin(options: true | CsrfOptions = {}): ServerPlugin {
   const resolved = resolveCsrfOptions(options === true ? {} : options);
+  let extra: OriginTrust[] = [];
+  const trusts = (origin: string, request: Request): boolean =>
+    resolved.trustedOrigins.has(origin) || extra.some((trust) => trust(origin, request));
 
   async function guard(request: Request): Promise<void> {
     if (SAFE_METHODS.has(request.method)) return;
-    if (!sameOriginOrTrusted(request, resolved.trustedOrigins)) {
+    if (!sameOriginOrTrusted(request, trusts)) {
       throw new HttpError(403, CROSS_SITE_REFUSED);
     }
     if (resolved.exempt?.(request) === true) return;
@@ -79,6 +99,10 @@ export function csrfPlugin(options: true | CsrfOptions = {}): ServerPlugin {
             "together with `csrf` to new Server() (or app.use(sessionPlugin(...)) first).",
         );
       }
+      // Read per request: a CORS plugin added after this one still counts.
+      const list = extraTrust.get(server) ?? [];
+      extraTrust.set(server, list);
+      extra = list;
     },
   };
 }
@@ -100,21 +124,24 @@ async function submittedToken(request: Request, options: ResolvedCsrfOptions): P
  * request's own origin. A request with none of them is not from a browser page (curl, a server)
  * and cannot carry a victim's cookies by itself; the token check still applies to it.
  */
-function sameOriginOrTrusted(request: Request, trusted: ReadonlySet<string>): boolean {
+function sameOriginOrTrusted(request: Request, trusts: OriginTrust): boolean {
   const origin = request.headers.get("origin");
   const fetchSite = request.headers.get("sec-fetch-site");
   if (fetchSite === "same-origin" || fetchSite === "none") return true;
-  if (fetchSite === "cross-site") return false;
-  if (fetchSite === "same-site") return origin !== undefined && trusted.has(normalOrigin(origin));
-  if (origin !== undefined) return isOwnOrTrusted(request, normalOrigin(origin), trusted);
+  if (fetchSite === "cross-site" || fetchSite === "same-site") {
+    if (origin === undefined) return false;
+    const normal = normalOrigin(origin);
+    return normal !== "null" && trusts(normal, request);
+  }
+  if (origin !== undefined) return isOwnOrTrusted(request, normalOrigin(origin), trusts);
   const referer = request.headers.get("referer");
-  if (referer !== undefined) return isOwnOrTrusted(request, normalOrigin(referer), trusted);
+  if (referer !== undefined) return isOwnOrTrusted(request, normalOrigin(referer), trusts);
   return true;
 }
 
-function isOwnOrTrusted(request: Request, origin: string, trusted: ReadonlySet<string>): boolean {
+function isOwnOrTrusted(request: Request, origin: string, trusts: OriginTrust): boolean {
   if (origin === "null") return false;
-  return origin === ownOrigin(request) || trusted.has(origin);
+  return origin === ownOrigin(request) || trusts(origin, request);
 }
 
 /** "scheme://host[:port]" with the default port dropped, or "null" when unparsable or opaque. */

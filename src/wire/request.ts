@@ -82,6 +82,15 @@ export class WireRequest implements AsyncIterable<Buffer> {
     return this.#abort.signal;
   }
 
+  /**
+   * Aborts `signal` from the server side (e.g. a handler timeout), so work tied to it stops. The
+   * connection is not touched: the response decides what the client is told.
+   */
+  abortSignal(reason: unknown): void {
+    const signal = this.signal;
+    if (!signal.aborted) this.#abort!.abort(reason);
+  }
+
   /** The largest body this request may have; a route can raise it before reading. */
   get bodyLimit(): number {
     return this.bodyStream?.limit ?? 0;

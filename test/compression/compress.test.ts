@@ -301,13 +301,42 @@ describe("compressResponse over TCP", () => {
         assert.equal(response.headers.vary, vary);
       });
     }
-    it("HEAD gets Vary but no Content-Encoding, and the identity length", async () => {
-      const response = await get("/text", "br", "HEAD");
-      assert.equal(response.status, 200);
-      assert.equal(response.headers["content-encoding"], undefined);
-      assert.equal(response.headers.vary, "Accept-Encoding");
-      assert.equal(response.headers["content-length"], String(TEXT.length));
-      assert.equal(response.body.length, 0);
+    // RFC 9110 §9.3.2: HEAD carries the header fields GET would, Content-Encoding and Vary included.
+    const representation = ["content-type", "content-encoding", "vary", "etag", "accept-ranges"];
+    for (const [target, coding] of [
+      ["/text", "br"],
+      ["/json", "gzip"],
+      ["/strong-etag", "gzip"],
+    ] as const) {
+      it(`HEAD ${target} with ${coding} has GET's representation headers and length`, async () => {
+        const got = await get(target, coding);
+        const head = await get(target, coding, "HEAD");
+        assert.equal(got.headers["content-encoding"], coding);
+        for (const name of representation) {
+          assert.equal(head.headers[name], got.headers[name], name);
+        }
+        assert.equal(head.headers["content-length"], String(got.body.length));
+        assert.equal(head.body.length, 0);
+      });
+    }
+    for (const target of ["/big", "/stream", "/stream-length"]) {
+      it(`HEAD ${target} (sent chunked by GET) has no misleading Content-Length`, async () => {
+        const got = await get(target, "gzip");
+        const head = await get(target, "gzip", "HEAD");
+        assert.equal(got.headers["transfer-encoding"], "chunked");
+        for (const name of representation) {
+          assert.equal(head.headers[name], got.headers[name], name);
+        }
+        assert.equal(head.headers["content-length"], undefined);
+        assert.equal(head.headers["transfer-encoding"], undefined);
+        assert.equal(head.body.length, 0);
+      });
+    }
+    it("HEAD without Accept-Encoding keeps the identity length", async () => {
+      const head = await get("/text", undefined, "HEAD");
+      assert.equal(head.headers["content-encoding"], undefined);
+      assert.equal(head.headers.vary, "Accept-Encoding");
+      assert.equal(head.headers["content-length"], String(TEXT.length));
     });
   });
 
