@@ -423,6 +423,8 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   // ---- PipelineHost -------------------------------------------------------------------------
 
   renderError(error: unknown, request: Request, response: Response): void {
+    // An error answer replaces a hand-off the handler had arranged before something failed.
+    response.upgrade = undefined;
     const status = error instanceof HttpError ? error.status : 500;
     if (status >= 500) {
       this.logger.error(
