@@ -41,6 +41,7 @@ export {
   serveStatic,
 } from "./app/static.js";
 export { escapeHtml, html, join, raw, SafeHtml, safeUrl } from "./app/template.js";
+export type { UpgradeListener, UpgradeRouteOptions } from "./app/ws/upgrade-route.js";
 export type {
   RouteSchemas,
   StandardSchemaIssue,
@@ -66,5 +67,6 @@ export type { Session, SessionControls } from "./session/session.js";
 export { RequestHeaders } from "./wire/headers.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./wire/http-error.js";
 export type { BoundAddress, ListenOptions } from "./wire/listener.js";
+export type { EngineSession, UpgradeHandler } from "./wire/upgrade.js";
 export { ConfigError, type HttpLimits, type HttpTimeouts } from "./wire/options.js";
 export { ResponseHeaders } from "./wire/response-headers.js";

@@ -41,9 +41,21 @@ import { type AnyHandler, type Chain, type PipelineHost, runChain } from "./pipe
 import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
 import { Request, type RequestSettings } from "./request.js";
 import { prepareResponse, Response } from "./response.js";
+import type { RouteParams } from "./route-params.js";
 import { type RouteLookup, Router } from "./router.js";
-import { type Hooks, type RouteDefinition, RouteGroup, type RouteSink } from "./routes.js";
+import {
+  type Handler,
+  type Hooks,
+  type RouteDefinition,
+  RouteGroup,
+  type RouteSink,
+} from "./routes.js";
 import { validationStep } from "./validation.js";
+import {
+  type UpgradeListener,
+  type UpgradeRouteOptions,
+  upgradeRouteHandler,
+} from "./ws/upgrade-route.js";
 
 export interface AccessLogEntry {
   method: string;
@@ -269,6 +281,23 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     plugin.install?.(this);
     if (plugin.hooks !== undefined) this.#pluginHooks.push(plugin.hooks);
     return this;
+  }
+
+  /**
+   * Hands the socket of an upgrade request on `path` to `listener(request, socket, head)`, as
+   * Node's `'upgrade'` event does: for libraries like `ws` in `noServer` mode. The app's before
+   * hooks run first (and may refuse); the listener writes the `101` itself.
+   */
+  upgrade<Path extends string>(
+    path: Path,
+    listener: UpgradeListener<RouteParams<Path>>,
+    options: UpgradeRouteOptions = {},
+  ): this {
+    const { protocol, ...hooks } = options;
+    return this.route(path, upgradeRouteHandler(listener, protocol) as Handler<RouteParams<Path>>, {
+      ...hooks,
+      methods: ["GET"],
+    });
   }
 
   /** Every registered route (pattern and methods), e.g. for a route listing. */
