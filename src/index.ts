@@ -41,7 +41,6 @@ export {
   serveStatic,
 } from "./app/static.js";
 export { escapeHtml, html, join, raw, SafeHtml, safeUrl } from "./app/template.js";
-export type { UpgradeListener, UpgradeRouteOptions } from "./app/ws/upgrade-route.js";
 export type {
   RouteSchemas,
   StandardSchemaIssue,
@@ -50,6 +49,8 @@ export type {
   Validated,
   ValidationIssue,
 } from "./app/validation.js";
+export type { UpgradeListener, UpgradeRouteOptions } from "./app/ws/upgrade-route.js";
+export type { WebSocketBehavior, WebSocketRouteOptions } from "./app/ws/ws-route.js";
 export { type Closable, runWorkers, type WorkerOptions } from "./edges/workers.js";
 export type {
   InvalidSessionReason,
@@ -67,6 +68,19 @@ export type { Session, SessionControls } from "./session/session.js";
 export { RequestHeaders } from "./wire/headers.js";
 export { HttpError, type HttpErrorOptions, isHttpError } from "./wire/http-error.js";
 export type { BoundAddress, ListenOptions } from "./wire/listener.js";
-export type { EngineSession, UpgradeHandler } from "./wire/upgrade.js";
 export { ConfigError, type HttpLimits, type HttpTimeouts } from "./wire/options.js";
 export { ResponseHeaders } from "./wire/response-headers.js";
+export type { EngineSession, UpgradeHandler } from "./wire/upgrade.js";
+export { CloseCode } from "./wire/websocket/close-codes.js";
+export {
+  type DeflateOptions,
+  setMaxConcurrentJobs as setMaxWebSocketCompressionJobs,
+} from "./wire/websocket/deflate.js";
+export type { WebSocketLimits } from "./wire/websocket/options.js";
+export type { PublishOptions } from "./wire/websocket/topics.js";
+export type {
+  SendOptions,
+  SendStatus,
+  WebSocket,
+  WebSocketHandler,
+} from "./wire/websocket/websocket.js";

@@ -21,6 +21,7 @@ import {
   resolveTimeouts,
 } from "../wire/options.js";
 import type { ConnectionInfo } from "../wire/request.js";
+import { type PublishOptions, Topics } from "../wire/websocket/topics.js";
 import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
 import {
   type CompressionOptions,
@@ -56,6 +57,11 @@ import {
   type UpgradeRouteOptions,
   upgradeRouteHandler,
 } from "./ws/upgrade-route.js";
+import {
+  type WebSocketBehavior,
+  type WebSocketRouteOptions,
+  webSocketRoute,
+} from "./ws/ws-route.js";
 
 export interface AccessLogEntry {
   method: string;
@@ -186,6 +192,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   #started = new WeakMap<Request, number>();
   readonly #plugins = new Set<string>();
   readonly #pluginHooks: Hooks[] = [];
+  readonly #topics = new Topics();
 
   constructor(options: ServerOptions = {}) {
     const sink: RouteSink = {
@@ -298,6 +305,39 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       ...hooks,
       methods: ["GET"],
     });
+  }
+
+  /**
+   * A WebSocket route (RFC 6455): one behaviour object for all its sockets, `{ upgrade, open,
+   * message, drain, close, ping, pong }`. `upgrade(request)` returns the typed `ws.data`.
+   */
+  ws<Path extends string, Data = undefined>(
+    path: Path,
+    behavior: WebSocketBehavior<Data, RouteParams<Path>>,
+    options: WebSocketRouteOptions = {},
+  ): this {
+    const { before, after, error } = options;
+    const handler = webSocketRoute(path, behavior, options, this.#webSocketHost);
+    return this.route(path, handler as unknown as Handler<RouteParams<Path>>, {
+      methods: ["GET"],
+      ...(before === undefined ? {} : { before }),
+      ...(after === undefined ? {} : { after }),
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+
+  get #webSocketHost(): { topics: Topics; logger: Logger } {
+    return { topics: this.#topics, logger: this.logger };
+  }
+
+  /** Sends a message to every WebSocket subscribed to `topic`; returns how many it reached. */
+  publish(topic: string, data: string | Uint8Array, options?: PublishOptions): number {
+    return this.#topics.publish(topic, data, options);
+  }
+
+  /** WebSockets subscribed to `topic` right now. */
+  subscriberCount(topic: string): number {
+    return this.#topics.subscriberCount(topic);
   }
 
   /** Every registered route (pattern and methods), e.g. for a route listing. */
