@@ -182,7 +182,9 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
     if (this.#state !== State.Open) return "dropped";
     const socket = this.#socket;
     const limits = this.#context.limits;
-    if (socket.writableLength + frame.length > limits.maxBackpressure) {
+    const buffered = socket.writableLength;
+    // An empty buffer always takes one message, however large: the limit is on what waits.
+    if (buffered > 0 && buffered + frame.length > limits.maxBackpressure) {
       if (limits.backpressurePolicy === "close") {
         this.#fail(CloseCode.PolicyViolation, "Send buffer limit reached");
       }
