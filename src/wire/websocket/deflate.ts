@@ -194,6 +194,7 @@ export class Inflater {
   #size = 0;
   #limit = 0;
   #error: Error | undefined = undefined;
+  #settle: ((error: Error | undefined) => void) | undefined = undefined;
 
   constructor(agreement: DeflateAgreement) {
     this.#keepContext = !agreement.clientNoContextTakeover;
@@ -212,11 +213,10 @@ export class Inflater {
     runJob((done) => {
       const stream = this.#open();
       this.#limit = limit;
-      if (payload.length > 0) stream.write(payload);
-      if (last) stream.write(TRAILER);
-      stream.flush(() => {
+      // Settles once: on the flush, or on a zlib error (after which no flush callback comes).
+      this.#settle = (error) => {
+        this.#settle = undefined;
         done();
-        const error = this.#error;
         const tooBig = this.#size > limit;
         const output = this.#chunks;
         this.#chunks = [];
@@ -224,7 +224,10 @@ export class Inflater {
         if (error !== undefined || tooBig) this.close();
         else if (last && !this.#keepContext) this.close();
         callback(error, output, tooBig);
-      });
+      };
+      if (payload.length > 0) stream.write(payload);
+      if (last) stream.write(TRAILER);
+      stream.flush(() => this.#settle?.(this.#error));
     });
   }
 
@@ -239,16 +242,19 @@ export class Inflater {
     });
     stream.on("error", (error) => {
       this.#error = error;
+      this.#settle?.(error);
     });
     this.#error = undefined;
     this.#stream = stream;
     return stream;
   }
 
+  /** Frees the zlib stream; a job still running ends at once, so its slot is never lost. */
   close(): void {
     const stream = this.#stream;
     this.#stream = undefined;
     this.#error = undefined;
     stream?.close();
+    this.#settle?.(new Error("The inflater was closed"));
   }
 }
