@@ -330,9 +330,12 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
     }
     const socket = this.#socket;
     socket.cork();
-    const used = this.#parser.execute(chunk);
-    if (used < chunk.length && this.#inflating) this.#hold(chunk.subarray(used));
-    socket.uncork();
+    try {
+      const used = this.#parser.execute(chunk);
+      if (used < chunk.length && this.#inflating) this.#hold(chunk.subarray(used));
+    } finally {
+      socket.uncork();
+    }
   }
 
   #hold(bytes: Buffer): void {
