@@ -59,14 +59,16 @@ export class FrameParser {
   allowCompression: boolean;
   #state = State.Header;
   /** Header bytes gathered so far (2 to 14), copied: a header may be split across reads. */
-  readonly #header = Buffer.alloc(14);
+  // A slice of Node's shared pool, not an allocation of its own: idle sockets stay small.
+  readonly #header = Buffer.allocUnsafe(14);
   #headerLength = 0;
   #needed = 2;
   #fin = false;
   #opcode = 0;
   #length = 0;
   #remaining = 0;
-  readonly #mask = Buffer.alloc(4);
+  /** Where the masking key sits in `#header` (it stays there until the next frame's header). */
+  #maskOffset = 0;
   #maskIndex = 0;
   /** A control frame's payload, gathered until complete. */
   #control: Buffer | undefined = undefined;
@@ -193,7 +195,7 @@ export class FrameParser {
   }
 
   #maskKey(position: number): number {
-    this.#header.copy(this.#mask, 0, this.#needed - 4, this.#needed);
+    this.#maskOffset = this.#needed - 4;
     this.#maskIndex = 0;
     this.#headerLength = 0;
     this.#needed = 2;
@@ -232,10 +234,11 @@ export class FrameParser {
       target = Buffer.allocUnsafe(take);
       offset = 0;
     }
-    const mask = this.#mask;
+    const header = this.#header;
+    const maskOffset = this.#maskOffset;
     let maskIndex = this.#maskIndex;
     for (let index = 0; index < take; index++) {
-      target[offset + index] = input[position + index]! ^ mask[maskIndex]!;
+      target[offset + index] = input[position + index]! ^ header[maskOffset + maskIndex]!;
       maskIndex = (maskIndex + 1) & 3;
     }
     this.#maskIndex = maskIndex;

@@ -95,7 +95,7 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
   /** The message being received: its opcode (0: none), parts, size and checks. */
   #opcode = 0;
   #compressed = false;
-  #parts: Buffer[] = [];
+  #parts: Buffer[] | undefined = undefined;
   #size = 0;
   #frames = 0;
   #utf8: Utf8Validator | undefined = undefined;
@@ -432,7 +432,8 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
       this.#fail(CloseCode.InvalidPayload, "Invalid UTF-8 in a text message");
       return false;
     }
-    this.#parts.push(bytes);
+    if (this.#parts === undefined) this.#parts = [bytes];
+    else this.#parts.push(bytes);
     if (!this.#compressed) this.#size += bytes.length;
     return true;
   }
@@ -476,7 +477,7 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
 
   #inflatedSize(): number {
     let size = 0;
-    for (const part of this.#parts) size += part.length;
+    for (const part of this.#parts ?? []) size += part.length;
     return size;
   }
 
@@ -488,7 +489,7 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
     }
     const parts = this.#parts;
     const payload =
-      parts.length === 1 ? parts[0]! : parts.length === 0 ? EMPTY : Buffer.concat(parts);
+      parts === undefined ? EMPTY : parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     this.#resetMessage();
     this.#call(this.#handler.message, binary ? payload : payload.toString("utf8"), binary);
   }
@@ -496,7 +497,7 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
   #resetMessage(): void {
     this.#opcode = 0;
     this.#compressed = false;
-    this.#parts = [];
+    this.#parts = undefined;
     this.#size = 0;
     this.#frames = 0;
   }
