@@ -64,6 +64,8 @@ export type {
   Validated,
   ValidationIssue,
 } from "./app/validation.js";
+export type { UpgradeListener, UpgradeRouteOptions } from "./app/ws/upgrade-route.js";
+export type { WebSocketBehavior, WebSocketRouteOptions } from "./app/ws/ws-route.js";
 export type { FetchAccessLogEntry } from "./edges/fetch/handler.js";
 export { type FetchServer, type ServeOptions, serve } from "./edges/fetch/serve.js";
 export { type HealthOptions, healthPlugin } from "./edges/health.js";
@@ -116,3 +118,17 @@ export type { BoundAddress, ListenOptions } from "./wire/listener.js";
 export { ConfigError, type HttpLimits, type HttpTimeouts } from "./wire/options.js";
 export type { ProxyProtocolOptions } from "./wire/proxy-listener.js";
 export { ResponseHeaders } from "./wire/response-headers.js";
+export type { EngineSession, UpgradeHandler } from "./wire/upgrade.js";
+export { CloseCode } from "./wire/websocket/close-codes.js";
+export {
+  type DeflateOptions,
+  setMaxConcurrentJobs as setMaxWebSocketCompressionJobs,
+} from "./wire/websocket/deflate.js";
+export type { WebSocketLimits } from "./wire/websocket/options.js";
+export type { PublishOptions } from "./wire/websocket/topics.js";
+export type {
+  SendOptions,
+  SendStatus,
+  WebSocket,
+  WebSocketHandler,
+} from "./wire/websocket/websocket.js";

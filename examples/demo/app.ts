@@ -3,6 +3,7 @@ import { Server, serveStatic } from "../../src/index.js";
 import { apiRoutes } from "./api.js";
 import { errorPages } from "./errors.js";
 import { accountRoutes } from "./pages/account.js";
+import { chatRoutes } from "./pages/chat.js";
 import { cookieRoutes } from "./pages/cookies.js";
 import { fileRoutes } from "./pages/files.js";
 import { guestbookRoutes } from "./pages/guestbook.js";
@@ -83,6 +84,7 @@ export function createDemoApp(options: DemoOptions): Server {
   fileRoutes(app, store, uploads);
   notesPageRoutes(app, store);
   apiRoutes(app, store);
+  chatRoutes(app);
   streamRoutes(app, {
     intervalMs: options.streamIntervalMs ?? 1000,
     maxEvents: options.streamEvents ?? 30,

@@ -10,6 +10,7 @@ const NAV = [
   { href: "/files", label: "Files" },
   { href: "/notes", label: "Notes API" },
   { href: "/stream", label: "Live stream" },
+  { href: "/chat", label: "Chat" },
 ] as const;
 
 export type NavHref = (typeof NAV)[number]["href"];

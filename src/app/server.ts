@@ -21,6 +21,7 @@ import {
   resolveTimeouts,
 } from "../wire/options.js";
 import type { ConnectionInfo } from "../wire/request.js";
+import { type PublishOptions, Topics } from "../wire/websocket/topics.js";
 import { type AccessLogFormat, accessLogFromEnvironment, textAccessLog } from "./access-log.js";
 import { DEFAULT_MAX_JSON_DEPTH } from "./body/json-depth.js";
 import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
@@ -46,9 +47,11 @@ import { type AnyHandler, type Chain, type PipelineHost, runChain } from "./pipe
 import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
 import { Request, type RequestSettings } from "./request.js";
 import { prepareResponse, Response } from "./response.js";
+import type { RouteParams } from "./route-params.js";
 import { type RouteLookup, Router } from "./router.js";
 import {
   type GroupLevel,
+  type Handler,
   type Hooks,
   type RouteDefinition,
   RouteGroup,
@@ -56,6 +59,16 @@ import {
 } from "./routes.js";
 import { served } from "./served.js";
 import { validationStep } from "./validation.js";
+import {
+  type UpgradeListener,
+  type UpgradeRouteOptions,
+  upgradeRouteHandler,
+} from "./ws/upgrade-route.js";
+import {
+  type WebSocketBehavior,
+  type WebSocketRouteOptions,
+  webSocketRoute,
+} from "./ws/ws-route.js";
 
 export interface AccessLogEntry {
   method: string;
@@ -195,6 +208,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   readonly #plugins = new Set<string>();
   readonly #pluginHooks: Hooks[] = [];
   readonly #handlerWrappers: ServerPlugin[] = [];
+  readonly #topics = new Topics();
 
   constructor(options: ServerOptions = {}) {
     const sink: RouteSink = {
@@ -303,6 +317,56 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
     if (plugin.hooks !== undefined) this.#pluginHooks.push(plugin.hooks);
     if (plugin.wrapHandler !== undefined) this.#handlerWrappers.push(plugin);
     return this;
+  }
+
+  /**
+   * Hands the socket of an upgrade request on `path` to `listener(request, socket, head)`, as
+   * Node's `'upgrade'` event does: for libraries like `ws` in `noServer` mode. The app's before
+   * hooks run first (and may refuse); the listener writes the `101` itself.
+   */
+  upgrade<Path extends string>(
+    path: Path,
+    listener: UpgradeListener<RouteParams<Path>>,
+    options: UpgradeRouteOptions = {},
+  ): this {
+    const { protocol, ...hooks } = options;
+    return this.route(path, upgradeRouteHandler(listener, protocol) as Handler<RouteParams<Path>>, {
+      ...hooks,
+      methods: ["GET"],
+    });
+  }
+
+  /**
+   * A WebSocket route (RFC 6455): one behaviour object for all its sockets, `{ upgrade, open,
+   * message, drain, close, ping, pong }`. `upgrade(request)` returns the typed `ws.data`.
+   */
+  ws<Path extends string, Data = undefined>(
+    path: Path,
+    behavior: WebSocketBehavior<Data, RouteParams<Path>>,
+    options: WebSocketRouteOptions = {},
+  ): this {
+    const { before, after, error } = options;
+    const handler = webSocketRoute(path, behavior, options, this.#webSocketHost);
+    return this.route(path, handler as unknown as Handler<RouteParams<Path>>, {
+      methods: ["GET"],
+      ...(before === undefined ? {} : { before }),
+      ...(after === undefined ? {} : { after }),
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+
+  get #webSocketHost(): { topics: Topics; logger: Logger } {
+    return { topics: this.#topics, logger: this.logger };
+  }
+
+  /** Sends a message to every WebSocket subscribed to `topic`; returns how many it reached. */
+  publish(topic: string, data: string | Uint8Array, options?: PublishOptions): number {
+    return this.#topics.publish(topic, data, options);
+  }
+
+  /** WebSockets subscribed to `topic` right now. */
+  subscriberCount(topic: string): number {
+    return this.#topics.subscriberCount(topic);
   }
 
   /** Every registered route (pattern and methods), e.g. for a route listing. */
@@ -457,6 +521,8 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   // ---- PipelineHost -------------------------------------------------------------------------
 
   renderError(error: unknown, request: Request, response: Response): void {
+    // An error answer replaces a hand-off the handler had arranged before something failed.
+    response.upgrade = undefined;
     const httpError = asHttpError(error);
     if (httpError === undefined || httpError.status >= 500) {
       logSafely(this.logger, "error", httpError?.message ?? "Unhandled error in a handler", {

@@ -10,6 +10,7 @@ import type { ConnectionInfo, WireRequest } from "./request.js";
 import { isAsyncIterable, type WireResponse } from "./response.js";
 import { readIntoSharedBuffer } from "./shared-reads.js";
 import { statusText } from "./status.js";
+import { detachSocket, type SessionHost, startSession } from "./upgrade.js";
 import {
   buildHead,
   CONTINUE_RESPONSE,
@@ -50,6 +51,8 @@ export interface ConnectionOwner {
   readonly timeouts: HttpTimeouts;
   readonly closing: boolean;
   connectionClosed(connection: Connection): void;
+  /** Takes a socket leaving HTTP; without it, upgrades are refused (in-memory injection). */
+  connectionUpgraded?(connection: Connection): SessionHost;
 }
 
 const kConnection = Symbol("slow-serv.connection");
@@ -78,6 +81,13 @@ function onSocketClose(this: OwnedSocket): void {
 function onSocketError(this: OwnedSocket): void {
   // ECONNRESET and friends: 'close' follows and does the cleanup; nothing to tell the client.
 }
+const SOCKET_LISTENERS = [
+  ["data", onSocketData],
+  ["end", onSocketEnd],
+  ["drain", onSocketDrain],
+  ["close", onSocketClose],
+  ["error", onSocketError],
+] as const;
 
 /**
  * One client connection: parses requests as bytes arrive, answers them strictly in order (one at a
@@ -317,6 +327,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     this.#receivingBody = undefined;
     this.#discarded = 0;
     if (this.#lastRequest) this.#parser.stop();
+    // Held bytes are copies: reading pauses until the answer says whose they are.
+    else if (this.#parser.held) this.pauseBody();
   }
 
   /** A chunk size that takes the body past its limit is a 413 now, not after its data arrives. */
@@ -414,6 +426,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   }
 
   #respond(request: WireRequest, response: WireResponse<unknown>, closes: boolean): void {
+    if (response.upgrade !== undefined && this.#upgraded(request, response)) return;
     const status = response.status;
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       this.#handler.handleError(
@@ -525,6 +538,38 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     void this.#pump(request, response, payload, framing, declared, keepAlive);
   }
 
+  /**
+   * The handler took the socket over (see upgrade.ts). The request is the last one parsed (the
+   * parser holds everything after it), so whatever precedes it is written first, then this
+   * connection lets go of the socket for good. False if the response must go out as HTTP.
+   */
+  #upgraded(request: WireRequest, response: WireResponse<unknown>): boolean {
+    const upgrade = response.upgrade!;
+    response.upgrade = undefined;
+    const host = this.#parser.held ? this.#owner.connectionUpgraded?.(this) : undefined;
+    if (host === undefined) {
+      const error = this.#parser.held
+        ? new Error("This connection cannot be upgraded (no engine behind it)")
+        : new Error("response.upgrade was set for a request that did not ask to upgrade");
+      this.#handler.handleError(error, request, response);
+      return false;
+    }
+    response.headersSent = true;
+    response.finished = true;
+    this.#queue.length = 0;
+    this.#abortListeners = undefined;
+    this.#flushBatch(true);
+    const socket = this.#socket;
+    const head = this.#parser.takeHeld();
+    // Inert from now on: later calls from the read in progress or the sweep change nothing.
+    this.#destroyed = true;
+    this.#batch = undefined;
+    socket[kConnection] = undefined;
+    detachSocket(socket, SOCKET_LISTENERS);
+    startSession(socket, head, upgrade, host);
+    return true;
+  }
+
   #emitHead(text: string, headers: { nonAscii: boolean } | undefined): void {
     this.#write(headers?.nonAscii ? Buffer.from(text, "latin1") : text);
   }
@@ -618,6 +663,13 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
       this.resumeBody();
     }
     if (!keepAlive) this.#closeAfterFlush();
+    // An upgrade request answered as plain HTTP: the bytes after it are the next requests.
+    else if (this.#queue.length === 0 && this.#parser.held) this.#resumeParsing();
+  }
+
+  #resumeParsing(): void {
+    this.resumeBody();
+    this.#parser.resume();
   }
 
   #becameIdle(): void {
@@ -660,6 +712,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   }
 
   #endSocket(): void {
+    // Also after a hand-off, when the socket belongs to another protocol.
+    if (this.#destroyed) return;
     if (this.#deferred !== undefined) this.#deferred.push(END_SOCKET);
     else this.#socket.end();
   }

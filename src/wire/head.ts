@@ -32,6 +32,12 @@ export class RequestHead {
     /** Whether the client allows another request on this connection (version and Connection). */
     readonly keepAlive: boolean,
     readonly expectContinue: boolean,
+    /**
+     * The `Upgrade` field value when an HTTP/1.1 request lists `upgrade` in `Connection` (RFC 9110
+     * §7.8); undefined otherwise. The parser holds the bytes after such a request's message until
+     * it is answered, so a protocol switch never sees them parsed as HTTP.
+     */
+    readonly upgrade: string | undefined = undefined,
   ) {}
 
   get hasBody(): boolean {
@@ -164,6 +170,9 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
   let close = false;
   let keepAliveToken = false;
   let expectContinue = false;
+  let upgradeToken = false;
+  let upgradeStart = -1;
+  let upgradeEnd = -1;
 
   for (let index = 0; index < offsets.length; index += 4) {
     const nameStart = offsets[index]!;
@@ -184,11 +193,21 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
           expectContinue = true;
         }
         break;
+      case 7:
+        // Offsets only: the value becomes a string just for requests that really ask to upgrade.
+        if (equalsLowercase(source, nameStart, "upgrade")) {
+          // A list field may come on several lines: then the combined value is read below.
+          if (upgradeStart !== -1) upgradeStart = -2;
+          else upgradeStart = valueStart;
+          upgradeEnd = valueEnd;
+        }
+        break;
       case 10:
         if (equalsLowercase(source, nameStart, "connection")) {
           for (const option of listElements(source, valueStart, valueEnd)) {
             if (option === "close") close = true;
             else if (option === "keep-alive") keepAliveToken = true;
+            else if (option === "upgrade") upgradeToken = true;
           }
         }
         break;
@@ -255,16 +274,25 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
   const targetError = checkTargetForm(method, target, source, targetStart);
   if (targetError !== undefined) return targetError;
 
+  const headers = new RequestHeaders(source, offsets);
+  let upgrade: string | undefined;
+  // RFC 9110 §7.8: Upgrade is ignored in HTTP/1.0 and without the Connection option.
+  if (upgradeToken && minor === 1 && upgradeStart !== -1) {
+    upgrade =
+      upgradeStart === -2 ? headers.get("upgrade") : latin1(source, upgradeStart, upgradeEnd);
+    if (upgrade === "") upgrade = undefined;
+  }
   return new RequestHead(
     method,
     target,
     minor,
-    new RequestHeaders(source, offsets),
+    headers,
     contentLength,
     transferEncoding,
     minor === 1 ? !close : keepAliveToken && !close,
     // RFC 9110 §10.1.1: an HTTP/1.0 client does not know 100 Continue, so its expectation is ignored.
     expectContinue && minor === 1,
+    upgrade,
   );
 }
 

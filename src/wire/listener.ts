@@ -14,6 +14,7 @@ import type { HttpLimits, HttpTimeouts } from "./options.js";
 import { checkProxyProtocol, gatedServer, type ProxyProtocolOptions } from "./proxy-listener.js";
 import type { WireRequest } from "./request.js";
 import type { WireResponse } from "./response.js";
+import type { EngineSession, SessionHost } from "./upgrade.js";
 
 export interface ListenOptions {
   /** TCP port; 0 picks a free one (read it from the returned address). */
@@ -86,13 +87,15 @@ export interface BoundAddress {
  * Accepts TCP (or TLS) connections and hands each to a `Connection`. Owns what is shared: the
  * limits, the single timeout sweep over every connection, and graceful shutdown.
  */
-export class HttpEngine implements ConnectionOwner {
+export class HttpEngine implements ConnectionOwner, SessionHost {
   readonly limits: HttpLimits;
   readonly timeouts: HttpTimeouts;
   readonly #handler: ExchangeHandler<WireRequest, WireResponse<unknown>>;
   readonly #listeners: Listener[] = [];
   readonly #addresses: BoundAddress[] = [];
   readonly #connections = new Set<Connection>();
+  /** Protocols running on sockets that left HTTP (WebSockets…): swept and shut down too. */
+  readonly #sessions = new Set<EngineSession>();
   #sweepTimer: NodeJS.Timeout | undefined = undefined;
   #closing = false;
   #closed: Promise<void> | undefined = undefined;
@@ -121,6 +124,11 @@ export class HttpEngine implements ConnectionOwner {
   /** Open connections right now. */
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** Open upgraded connections (WebSockets and other protocols) right now. */
+  get sessionCount(): number {
+    return this.#sessions.size;
   }
 
   async listen(options: ListenOptions): Promise<BoundAddress> {
@@ -273,7 +281,32 @@ export class HttpEngine implements ConnectionOwner {
 
   connectionClosed(connection: Connection): void {
     this.#connections.delete(connection);
-    if (this.#closing && this.#connections.size === 0) this.#allClosed?.();
+    this.#checkAllClosed();
+  }
+
+  #checkAllClosed(): void {
+    if (this.#closing && this.#connections.size === 0 && this.#sessions.size === 0) {
+      this.#allClosed?.();
+    }
+  }
+
+  /** A connection is leaving HTTP: it is no longer ours; its session will be (see upgrade.ts). */
+  connectionUpgraded(connection: Connection): SessionHost {
+    this.#connections.delete(connection);
+    return this;
+  }
+
+  adoptSession(socket: Socket, session: EngineSession): void {
+    this.#sessions.add(session);
+    socket.once("close", () => {
+      this.#sessions.delete(session);
+      this.#checkAllClosed();
+    });
+    if (this.#closing) session.shutdown();
+  }
+
+  reportError(error: unknown): void {
+    this.#handler.reportError(error, undefined);
   }
 
   #startSweep(): void {
@@ -294,6 +327,7 @@ export class HttpEngine implements ConnectionOwner {
   /** Applies every timeout to every connection; runs on one interval for the whole server. */
   sweep(now: number): void {
     for (const connection of this.#connections) connection.sweep(now);
+    for (const session of this.#sessions) session.sweep(now);
   }
 
   /**
@@ -343,13 +377,15 @@ export class HttpEngine implements ConnectionOwner {
     await afterNextPoll();
     for (const connection of this.#connections) connection.shutdown();
     const deadline = Date.now() + this.timeouts.shutdown;
-    if (this.#connections.size > 0) {
+    for (const session of this.#sessions) session.shutdown();
+    if (this.#connections.size > 0 || this.#sessions.size > 0) {
       // Resolves when the last connection has really closed, gracefully or cut at the deadline.
       const drained = new Promise<void>((resolve) => {
         this.#allClosed = resolve;
       });
       const timer = setTimeout(() => {
         for (const connection of this.#connections) connection.destroy();
+        for (const session of this.#sessions) session.destroy();
       }, this.timeouts.shutdown);
       await drained;
       clearTimeout(timer);

@@ -66,6 +66,11 @@ enum State {
   Trailers = 9,
   /** After an error or a request that ends the connection: every later byte is ignored. */
   Done = 10,
+  /**
+   * After the message of a request that asks to upgrade: later bytes are kept, unparsed, until
+   * its answer says whether they are HTTP (`resume`) or the new protocol's (`takeHeld`).
+   */
+  Held = 11,
 }
 
 /** 2^53 / 16: one more hex digit past this would lose precision. */
@@ -93,6 +98,9 @@ export class RequestParser {
   #chunkSizeDigits = 0;
   #extension = "";
   #keepAlive = true;
+  #upgrading = false;
+  /** Bytes that arrived while held: a copy, as the input may be the shared read buffer. */
+  #held: Buffer | undefined = undefined;
 
   constructor(sink: ParserSink, limits: ParserLimits = DEFAULT_PARSER_LIMITS) {
     this.#sink = sink;
@@ -114,10 +122,32 @@ export class RequestParser {
     return this.#state === State.Head && (this.#pendingLength > 0 || this.#leadingBytes > 0);
   }
 
+  /** True after an upgrade request's message, until `resume` or `takeHeld`. */
+  get held(): boolean {
+    return this.#state === State.Held;
+  }
+
   /** Stops parsing: later bytes are ignored (used when the connection is closing). */
   stop(): void {
     this.#state = State.Done;
     this.#pending = undefined;
+    this.#held = undefined;
+  }
+
+  /** The upgrade was declined: parse what arrived meanwhile as the next requests. */
+  resume(): void {
+    if (this.#state !== State.Held) return;
+    const held = this.#held;
+    this.#held = undefined;
+    this.#state = this.#keepAlive ? State.Head : State.Done;
+    if (held !== undefined) this.execute(held);
+  }
+
+  /** The upgrade was taken: the bytes after the request belong to the new protocol. */
+  takeHeld(): Buffer {
+    const held = this.#held ?? EMPTY;
+    this.stop();
+    return held;
   }
 
   execute(input: Buffer): void {
@@ -137,10 +167,18 @@ export class RequestParser {
           break;
         case State.Done:
           return;
+        case State.Held:
+          this.#hold(input, position);
+          return;
         default:
           position = this.#readChunkFraming(input, position);
       }
     }
+  }
+
+  #hold(input: Buffer, position: number): void {
+    const bytes = input.subarray(position);
+    this.#held = this.#held === undefined ? Buffer.from(bytes) : Buffer.concat([this.#held, bytes]);
   }
 
   #fail(status: number, message: string): number {
@@ -334,6 +372,7 @@ export class RequestParser {
     const head = parseHead(source, start, end);
     if (head instanceof HttpError) return this.#fail(head.status, head.message);
     this.#keepAlive = head.keepAlive;
+    this.#upgrading = head.upgrade !== undefined;
     this.#sink.onHead(head);
     if (this.#state === State.Done) return next;
     if (head.chunked) {
@@ -348,7 +387,7 @@ export class RequestParser {
   }
 
   #finishMessage(trailers: readonly string[]): void {
-    this.#state = this.#keepAlive ? State.Head : State.Done;
+    this.#state = this.#upgrading ? State.Held : this.#keepAlive ? State.Head : State.Done;
     this.#sink.onComplete(trailers);
   }
 
@@ -448,6 +487,7 @@ export class RequestParser {
 }
 
 const NO_TRAILERS: readonly string[] = Object.freeze([]);
+const EMPTY = Buffer.alloc(0);
 
 function parseTrailers(source: Buffer, start: number, end: number): readonly string[] | HttpError {
   if (end - start <= 2) return NO_TRAILERS;

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { ResponseHeaders } from "./response-headers.js";
+import type { UpgradeHandler } from "./upgrade.js";
 
 /** What the engine can send: text (UTF-8), bytes, a stream or async iterable of chunks, or nothing. */
 export type WireBody =
@@ -23,6 +24,11 @@ export class WireResponse<Body = WireBody> {
   headersSent = false;
   /** Set by the connection when the whole response has been handed to the socket. */
   finished = false;
+  /**
+   * Takes the socket over instead of sending this response (see upgrade.ts): only for a request
+   * whose `head.upgrade` is set; on any other it is a programming error, answered with 500.
+   */
+  upgrade: UpgradeHandler | undefined = undefined;
 
   /** Created on first use: most fast responses never touch their headers. */
   get headers(): ResponseHeaders {

@@ -82,3 +82,23 @@ export function readIntoSharedBuffer(socket: Socket, callback: ReadCallback): bo
   record[slots.callback] = callback;
   return true;
 }
+
+/** For sockets handed to another protocol: reads as 'data' events, each chunk its own copy. */
+function pushCopy(this: Socket, bytesRead: number, buffer: Buffer): boolean {
+  // push's answer pauses the handle when the stream's buffer is full, as on the default path.
+  return this.push(Buffer.from(buffer.subarray(0, bytesRead)));
+}
+
+/**
+ * Changes where a socket switched by `readIntoSharedBuffer` delivers its reads: to `callback`, or,
+ * without one, to the socket's own stream as 'data' events (copies), for code that expects a
+ * plain socket. Node cannot take a user buffer back from a handle, so the switch is one way.
+ * Returns false, changing nothing, for a socket that is not on the shared path.
+ */
+export function redirectSharedReads(socket: Socket, callback?: ReadCallback): boolean {
+  if (slots === null || slots === undefined) return false;
+  const record = socket as unknown as Record<symbol, unknown>;
+  if (record[slots.buffer] !== sharedBuffer || sharedBuffer === undefined) return false;
+  record[slots.callback] = callback ?? pushCopy;
+  return true;
+}

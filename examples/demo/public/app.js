@@ -80,9 +80,45 @@ function notesForm() {
   }
 }
 
+function chat() {
+  const box = document.getElementById("chat");
+  if (!box || !window.WebSocket) return;
+  const log = document.getElementById("chat-log");
+  const status = document.getElementById("chat-status");
+  const form = document.getElementById("chat-form");
+  const input = document.getElementById("chat-text");
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(`${scheme}//${location.host}${box.dataset.socket}`);
+  socket.addEventListener("open", () => {
+    status.textContent = "connected";
+  });
+  socket.addEventListener("close", () => {
+    status.textContent = "disconnected";
+  });
+  socket.addEventListener("message", (event) => {
+    const entry = JSON.parse(event.data);
+    const item = document.createElement("li");
+    item.className = `chat-${entry.kind}`;
+    // textContent, never innerHTML: a message is text, whatever it contains.
+    item.textContent =
+      entry.kind === "message"
+        ? `${entry.user}: ${entry.text}`
+        : `${entry.user} ${entry.kind === "join" ? "joined" : "left"}`;
+    log.append(item);
+    log.scrollTop = log.scrollHeight;
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (socket.readyState !== WebSocket.OPEN || input.value.trim() === "") return;
+    socket.send(input.value);
+    input.value = "";
+  });
+}
+
 onReady(() => {
   mobileNav();
   documentCookies();
   liveStream();
   notesForm();
+  chat();
 });
