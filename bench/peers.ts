@@ -4,6 +4,8 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type PinnedChild, spawnPinned } from "./children.js";
+import { uwsBinaryPath } from "./peers/uws-path.js";
+import { nginxCommand, startNginx } from "./peers-nginx.js";
 import { waitForPort } from "./verify.js";
 
 export const PEER_NAMES = [
@@ -13,10 +15,39 @@ export const PEER_NAMES = [
   "hono",
   "express",
   "bun",
+  "uws",
+  "nginx",
   "bare-net",
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 export const BASELINE_PEER: PeerName = "node-http";
+
+/** References that run only when installed, skipped without a warning when absent. */
+const OPTIONAL_PEERS: ReadonlySet<PeerName> = new Set(["bun", "uws", "nginx"]);
+
+/** Peers started without the control protocol of peers/common.ts (no READY line, no `mem`). */
+const EXTERNAL_PEERS: ReadonlySet<PeerName> = new Set(["nginx"]);
+
+/**
+ * Why `name` is not measured in a scenario, or undefined if it is. nginx answers only fixed GETs
+ * from its configuration and stands in for TLS termination, so it joins the TLS scenarios only;
+ * bare-net has no TLS path. Memory is compared for Node servers only: the C++ servers keep their
+ * connections outside the JavaScript heap, and uWebSockets.js closes idle connections after 10 s.
+ */
+export function notMeasuredReason(
+  name: PeerName,
+  scenario: { kind: "load" | "memory"; tls?: boolean; method?: string },
+): string | undefined {
+  if (scenario.kind === "memory") {
+    return name === "nginx" || name === "uws" ? "not a Node heap" : undefined;
+  }
+  if (name === "nginx") {
+    if (scenario.tls !== true) return "TLS reference only";
+    if (scenario.method !== "GET") return "answers fixed GETs only";
+  }
+  if (name === "bare-net" && scenario.tls === true) return "no TLS path";
+  return undefined;
+}
 
 export function peerScript(name: PeerName): string {
   return fileURLToPath(new URL(`./peers/${name}.js`, import.meta.url));
@@ -46,6 +77,14 @@ export function unavailableReason(name: PeerName): string | undefined {
   if (name === "bun" && bunCommand() === undefined) {
     return "bun is not installed (npm install --no-save bun, or put bun on PATH)";
   }
+  if (name === "uws" && !existsSync(uwsBinaryPath())) {
+    return `uWebSockets.js is not installed for Node ABI ${process.versions.modules} (npm install --no-save uws-pack)`;
+  }
+  if (name === "nginx") {
+    return nginxCommand() === undefined
+      ? "nginx is not installed (apt-get install -y nginx-light)"
+      : undefined;
+  }
   if (
     name === "slow-serv" &&
     !existsSync(fileURLToPath(new URL("../src/index.js", import.meta.url)))
@@ -56,11 +95,11 @@ export function unavailableReason(name: PeerName): string | undefined {
   return undefined;
 }
 
-/** Defaults: every peer that can run here; bun silently skipped when absent. */
+/** Defaults: every peer that can run here; the optional references silently skipped when absent. */
 export function defaultPeers(warn: (message: string) => void): PeerName[] {
   return PEER_NAMES.filter((name) => {
     const reason = unavailableReason(name);
-    if (reason !== undefined && name !== "bun") warn(`skipping peer ${name}: ${reason}`);
+    if (reason !== undefined && !OPTIONAL_PEERS.has(name)) warn(`skipping peer ${name}: ${reason}`);
     return reason === undefined;
   });
 }
@@ -83,14 +122,40 @@ export interface RunningPeer {
   pid: number;
   unsupported: readonly string[];
   child: PinnedChild;
+  stop(): Promise<void>;
 }
 
-export async function startPeer(name: PeerName, core: number | undefined): Promise<RunningPeer> {
+/** `tlsDir`: serve HTTPS with the cert.pem and key.pem in it. */
+export async function startPeer(
+  name: PeerName,
+  core: number | undefined,
+  tlsDir?: string,
+): Promise<RunningPeer> {
   const port = await freePort();
+  if (EXTERNAL_PEERS.has(name)) {
+    const nginx = startNginx(port, core, tlsDir);
+    try {
+      await waitForPort(port);
+    } catch (error) {
+      await nginx.stop();
+      throw new Error(
+        `peer nginx did not start: ${(error as Error).message}\n${nginx.child.output()}`,
+      );
+    }
+    return {
+      name,
+      port,
+      pid: nginx.child.pid,
+      unsupported: [],
+      child: nginx.child,
+      stop: nginx.stop,
+    };
+  }
   const runtime = name === "bun" ? [bunCommand() ?? "bun"] : ["node", "--expose-gc"];
+  const tls = tlsDir === undefined ? [] : ["--tls", tlsDir];
   const child = spawnPinned({
     core,
-    argv: [...runtime, peerScript(name), "--port", String(port)],
+    argv: [...runtime, peerScript(name), "--port", String(port), ...tls],
     label: `peer ${name}`,
   });
   try {
@@ -102,7 +167,14 @@ export async function startPeer(name: PeerName, core: number | undefined): Promi
       );
     }
     await waitForPort(port);
-    return { name, port, pid: child.pid, unsupported: ready.unsupported, child };
+    return {
+      name,
+      port,
+      pid: child.pid,
+      unsupported: ready.unsupported,
+      child,
+      stop: () => child.stop(),
+    };
   } catch (error) {
     await child.stop();
     throw error;

@@ -83,14 +83,15 @@ export function renderLoadTable(result: LoadScenarioResult): string {
     ];
   });
   const title = `### ${scenario.id}. ${scenario.title} — ${scenario.connections} connection${scenario.connections === 1 ? "" : "s"}`;
+  const baselineName = scenario.tls === true ? "node:https" : "node:http";
   const header = [
     "Peer",
     "req/s (median)",
-    "vs node:http",
+    `vs ${baselineName}`,
     "p50",
     "p99",
     "CPU µs/req",
-    "CPU vs node:http",
+    `CPU vs ${baselineName}`,
     "RSS MB",
     "wrk core",
     "errors",
@@ -99,6 +100,16 @@ export function renderLoadTable(result: LoadScenarioResult): string {
   const notes: string[] = [];
   if (scenario.pipelineDepth !== undefined) {
     notes.push(`Latency is per batch of ${scenario.pipelineDepth} pipelined requests.`);
+  }
+  if (scenario.tls === true) {
+    notes.push(
+      "Over TLS 1.3 with a self-signed ECDSA P-256 certificate; node-http is node:https here.",
+    );
+  }
+  if (scenario.closeEachRequest === true) {
+    notes.push(
+      "Every request opens a new connection (Connection: close), so the handshake dominates.",
+    );
   }
   if (scenario.feature === "session") {
     notes.push(
@@ -198,6 +209,39 @@ export function renderHeader(meta: RunMeta): string {
       "(bench/peers/bare-net.ts). It marks the ceiling node:net leaves for any HTTP server, except " +
       "at 6, where it copies the 64 KB body into every answer, and at 7, where it keeps one accept " +
       "handle and slow-serv adds more under load.",
+    "- uWebSockets.js (uws, C++ through uws-pack) and Bun are optional references, measured when " +
+      "installed (npm install --no-save uws-pack bun); nginx (`ssl`, answering from its " +
+      "configuration) is the reference for the TLS scenarios 11–13 only.",
     ...busy,
+  ].join("\n");
+}
+
+/**
+ * slow-serv's CPU per request as a same-round ratio to uWebSockets.js's, per scenario: how far the
+ * fastest server a Node user can pick is ahead. Empty when uWebSockets.js was not measured.
+ */
+export function renderReference(loads: readonly LoadScenarioResult[]): string {
+  const rows: string[][] = [];
+  for (const result of loads) {
+    const subject = measuredPeer(result, "slow-serv");
+    const reference = measuredPeer(result, "uws");
+    if (subject === undefined || reference === undefined) continue;
+    const cpu = (peer: PeerLoadResult): number =>
+      median(peer.rounds.map((round) => round.cpuUsPerRequest));
+    rows.push([
+      `${result.scenario.id}. ${result.scenario.title}`,
+      fixed(cpu(subject), 2),
+      fixed(cpu(reference), 2),
+      ratioText(sameRoundRatio(subject, reference, (round) => round.cpuUsPerRequest)),
+    ]);
+  }
+  if (rows.length === 0) return "";
+  return [
+    "## slow-serv against uWebSockets.js (CPU per request)",
+    "",
+    table(
+      ["scenario", "slow-serv µs/req", "uWebSockets.js µs/req", "slow-serv / uWS (same round)"],
+      rows,
+    ),
   ].join("\n");
 }

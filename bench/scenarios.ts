@@ -44,6 +44,10 @@ export interface LoadScenario {
   pipelineDepth?: number;
   /** Emphasis for the report: which columns matter most. */
   focus?: "errors" | "cpu";
+  /** Over HTTPS (TLS 1.3, bench/tls-files.ts); the baseline is then node:https. */
+  tls?: boolean;
+  /** Each connection carries one request and is closed (`Connection: close`): new connections per second. */
+  closeEachRequest?: boolean;
 }
 
 export interface MemoryScenario {
@@ -158,6 +162,46 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "memory per idle keep-alive connection",
     connections: 10_000,
     quickConnections: 2_000,
+  },
+  {
+    kind: "load",
+    id: 11,
+    title: "HTTPS GET / plaintext, keep-alive",
+    method: "GET",
+    path: "/",
+    connections: 100,
+    tls: true,
+    focus: "cpu",
+    expect: hello,
+  },
+  {
+    kind: "load",
+    id: 12,
+    title: `HTTPS POST /echo with a ${ECHO_BODY_BYTES}-byte JSON body, keep-alive`,
+    method: "POST",
+    path: "/echo",
+    connections: 100,
+    script: "echo.lua",
+    requestBody: makeEchoBody(),
+    tls: true,
+    focus: "cpu",
+    expect: {
+      status: 200,
+      contentType: JSON_TYPE,
+      body: Buffer.from(JSON.stringify({ ok: true, n: ECHO_KEYS })),
+    },
+  },
+  {
+    kind: "load",
+    id: 13,
+    title: "HTTPS new connections: one GET / per connection (TLS handshake each)",
+    method: "GET",
+    path: "/",
+    connections: 100,
+    tls: true,
+    closeEachRequest: true,
+    focus: "cpu",
+    expect: hello,
   },
 ];
 

@@ -1,6 +1,7 @@
 // Before anything is measured, every peer must give the scenario's exact response; otherwise the
 // numbers would compare different work.
 import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import type { ExpectedResponse } from "./scenarios.js";
 
@@ -20,6 +21,10 @@ export interface FetchOptions {
   body?: string;
   cookie?: string;
   timeoutMs?: number;
+  /** HTTPS, trusting the run's self-signed certificate. */
+  tls?: boolean;
+  /** Send `Connection: close`, as the new-connection scenario's load does. */
+  close?: boolean;
 }
 
 export function fetchOnce(options: FetchOptions): Promise<ObservedResponse> {
@@ -27,7 +32,9 @@ export function fetchOnce(options: FetchOptions): Promise<ObservedResponse> {
     const headers: Record<string, string> = {};
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.cookie !== undefined) headers.cookie = options.cookie;
-    const request = httpRequest(
+    if (options.close === true) headers.connection = "close";
+    const send = options.tls === true ? httpsRequest : httpRequest;
+    const request = send(
       {
         host: "127.0.0.1",
         port: options.port,
@@ -35,6 +42,7 @@ export function fetchOnce(options: FetchOptions): Promise<ObservedResponse> {
         path: options.path,
         headers,
         agent: false,
+        rejectUnauthorized: false,
       },
       (response) => {
         const chunks: Buffer[] = [];

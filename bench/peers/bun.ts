@@ -23,6 +23,7 @@ interface BunRuntime {
     port: number;
     hostname: string;
     idleTimeout?: number;
+    tls?: { cert: string; key: string };
     fetch(request: Request): Response | Promise<Response>;
   }): BunServer;
 }
@@ -59,11 +60,19 @@ async function handle(request: Request): Promise<Response> {
 
 await runPeer({
   name: "bun",
-  async start(port) {
+  async start(port, tls) {
     const bun = (globalThis as { Bun?: BunRuntime }).Bun;
     if (bun === undefined)
       throw new Error("the bun peer must run under Bun: bun build/bench/peers/bun.js");
-    const server = bun.serve({ port, hostname: HOST, idleTimeout: 120, fetch: handle });
+    const server = bun.serve({
+      port,
+      hostname: HOST,
+      idleTimeout: 120,
+      fetch: handle,
+      ...(tls === undefined
+        ? {}
+        : { tls: { cert: tls.cert.toString("latin1"), key: tls.key.toString("latin1") } }),
+    });
     return { close: async () => server.stop(true) };
   },
 });

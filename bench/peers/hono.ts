@@ -1,6 +1,7 @@
 // Hono on @hono/node-server. Content types are passed explicitly because Hono's defaults
 // (`text/plain; charset=UTF-8`, `application/json`) differ in bytes from the other peers.
 import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import {
@@ -27,7 +28,7 @@ const octetBody = new Uint8Array(BODY_64K);
 
 await runPeer({
   name: "hono",
-  async start(port) {
+  async start(port, tls) {
     const app = new Hono();
     app.get("/", (c) => c.text(HELLO, 200, textHeaders));
     app.get("/json", (c) => c.json(HELLO_JSON, 200, jsonHeaders));
@@ -46,8 +47,16 @@ await runPeer({
       return c.text(result.body, 200, { ...textHeaders, ...result.headers });
     });
     const server = await new Promise<Server>((resolve) => {
-      const created = serve({ fetch: app.fetch, port, hostname: HOST }, () =>
-        resolve(created as Server),
+      const created = serve(
+        {
+          fetch: app.fetch,
+          port,
+          hostname: HOST,
+          ...(tls === undefined
+            ? {}
+            : { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }),
+        },
+        () => resolve(created as Server),
       ) as Server;
       created.keepAliveTimeout = KEEP_ALIVE_MS;
     });

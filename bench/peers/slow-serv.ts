@@ -48,8 +48,12 @@ const sessionSupported = installSessionRoute(app);
 await runPeer({
   name: "slow-serv",
   unsupported: sessionSupported ? [] : ["session"],
-  async start(port) {
-    await app.run({ port, host: HOST });
+  async start(port, tls) {
+    await app.run({
+      port,
+      host: HOST,
+      ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }),
+    });
     return { close: () => app.close() };
   },
 });
