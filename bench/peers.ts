@@ -18,12 +18,17 @@ export const PEER_NAMES = [
   "uws",
   "nginx",
   "bare-net",
+  "ws",
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 export const BASELINE_PEER: PeerName = "node-http";
 
 /** References that run only when installed, skipped without a warning when absent. */
 const OPTIONAL_PEERS: ReadonlySet<PeerName> = new Set(["bun", "uws", "nginx"]);
+
+/** Peers with /ws/echo and /ws/broadcast; `ws` (the ws package on node:http) is the baseline. */
+const WEBSOCKET_PEERS: ReadonlySet<PeerName> = new Set(["slow-serv", "ws", "bun", "uws"]);
+export const WEBSOCKET_BASELINE: PeerName = "ws";
 
 /** Peers started without the control protocol of peers/common.ts (no READY line, no `mem`). */
 const EXTERNAL_PEERS: ReadonlySet<PeerName> = new Set(["nginx"]);
@@ -36,8 +41,20 @@ const EXTERNAL_PEERS: ReadonlySet<PeerName> = new Set(["nginx"]);
  */
 export function notMeasuredReason(
   name: PeerName,
-  scenario: { kind: "load" | "memory"; tls?: boolean; method?: string },
+  scenario: {
+    kind: "load" | "memory" | "websocket";
+    tls?: boolean;
+    method?: string;
+    mode?: string;
+  },
 ): string | undefined {
+  if (scenario.kind === "websocket") {
+    if (!WEBSOCKET_PEERS.has(name)) return "no WebSocket scenario";
+    if (scenario.mode === "idle" && (name === "uws" || name === "bun")) return "not a Node heap";
+    return undefined;
+  }
+  // The ws package on node:http is the WebSocket baseline; its HTTP side is node:http's.
+  if (name === "ws") return "WebSocket peer only";
   if (scenario.kind === "memory") {
     return name === "nginx" || name === "uws" ? "not a Node heap" : undefined;
   }

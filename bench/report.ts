@@ -2,10 +2,11 @@
 import { isLoadBound, loadCoreShare, measuredPeer, sameRoundRatio } from "./load-summary.js";
 import type { LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
 import type { MemoryScenarioResult } from "./measure-memory.js";
-import { BASELINE_PEER } from "./peers.js";
+import type { PeerWebSocketResult, WebSocketRound, WebSocketScenarioResult } from "./measure-ws.js";
+import { BASELINE_PEER, WEBSOCKET_BASELINE } from "./peers.js";
 import type { MachineInfo } from "./proc-stats.js";
 import type { RunSettings } from "./settings.js";
-import { LOAD_BOUND_SHARE, median, NOISE_THRESHOLD, spread } from "./stats.js";
+import { LOAD_BOUND_SHARE, median, medianRatio, NOISE_THRESHOLD, spread } from "./stats.js";
 
 export interface RunMeta {
   machine: MachineInfo;
@@ -244,4 +245,79 @@ export function renderReference(loads: readonly LoadScenarioResult[]): string {
       rows,
     ),
   ].join("\n");
+}
+
+/** Scenarios 14-16: messages per second and CPU per message, or memory per idle WebSocket. */
+export function renderWebSocketTable(result: WebSocketScenarioResult): string {
+  const { scenario } = result;
+  const baseline = result.peers.find(
+    (peer) => peer.peer === WEBSOCKET_BASELINE && peer.rounds.length > 0,
+  );
+  const ratioTo = (peer: PeerWebSocketResult, select: (round: WebSocketRound) => number): string =>
+    baseline === undefined
+      ? "—"
+      : ratioText(medianRatio(peer.rounds.map(select), baseline.rounds.map(select)));
+  const idle = scenario.mode === "idle";
+  const header = idle
+    ? ["Peer", "sockets (alive)", "heap KB/socket", "heap vs ws", "RSS KB/socket", "errors", "note"]
+    : [
+        "Peer",
+        "messages/s (median)",
+        "vs ws",
+        "CPU µs/msg",
+        "CPU vs ws",
+        "client core",
+        "errors",
+        "note",
+      ];
+  const rows = result.peers.map((peer) => {
+    if (peer.notApplicable !== undefined) {
+      return [peer.peer, "n/a", ...header.slice(2, -1).map(() => "—"), peer.notApplicable];
+    }
+    const pick = (select: (round: WebSocketRound) => number): number =>
+      median(peer.rounds.map(select));
+    const errors = peer.rounds.reduce((sum, round) => sum + round.errors, 0);
+    if (idle) {
+      const last = peer.rounds[peer.rounds.length - 1];
+      return [
+        peer.peer,
+        last === undefined
+          ? "—"
+          : `${integer.format(last.sockets)} (${integer.format(last.alive)})`,
+        fixed(
+          pick((round) => round.heapKbPerSocket),
+          2,
+        ),
+        ratioTo(peer, (round) => round.heapKbPerSocket),
+        fixed(
+          pick((round) => round.rssKbPerSocket),
+          2,
+        ),
+        String(errors),
+        "",
+      ];
+    }
+    const share = pick((round) => round.loadCoreShare);
+    return [
+      peer.peer,
+      integer.format(pick((round) => round.messagesPerSecond)),
+      ratioTo(peer, (round) => round.messagesPerSecond),
+      fixed(
+        pick((round) => round.cpuUsPerMessage),
+        2,
+      ),
+      ratioTo(peer, (round) => round.cpuUsPerMessage),
+      percent(share),
+      String(errors),
+      share >= LOAD_BOUND_SHARE ? "⚠ load-bound: msg/s measures the client" : "",
+    ];
+  });
+  const count = idle ? "" : ` — ${integer.format(scenario.connections)} connections`;
+  const notes = idle
+    ? "Heap is process.memoryUsage() after gc(), before and after the sockets were opened; a fresh server each round."
+    : `${scenario.window} message(s) in flight ${scenario.mode === "echo" ? "per connection" : "from the publisher"}; ` +
+      "the client is bench/ws-client.ts on the load core; client core is its CPU over the measured window.";
+  return [`### ${scenario.id}. ${scenario.title}${count}`, "", table(header, rows), "", notes].join(
+    "\n",
+  );
 }

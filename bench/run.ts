@@ -8,6 +8,7 @@ import { installCleanup, killAllChildren } from "./children.js";
 import { parseCliOptions, USAGE } from "./cli-options.js";
 import { type LoadScenarioResult, runLoadScenario, VerificationError } from "./measure-load.js";
 import { type MemoryScenarioResult, runMemoryScenario } from "./measure-memory.js";
+import { runWebSocketScenario, type WebSocketScenarioResult } from "./measure-ws.js";
 import { defaultPeers, unavailableReason } from "./peers.js";
 import { machineInfo } from "./proc-stats.js";
 import {
@@ -16,6 +17,7 @@ import {
   renderLoadTable,
   renderMemoryTable,
   renderReference,
+  renderWebSocketTable,
 } from "./report.js";
 import { findScenario } from "./scenarios.js";
 import { chooseCores, type RunSettings } from "./settings.js";
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   const sections: string[] = [];
   const loads: LoadScenarioResult[] = [];
   const memories: MemoryScenarioResult[] = [];
+  const websockets: WebSocketScenarioResult[] = [];
   const needsTls = settings.scenarios.some((id) => {
     const scenario = findScenario(id);
     return scenario?.kind === "load" && scenario.tls === true;
@@ -104,6 +107,10 @@ async function main(): Promise<void> {
       const result = await runLoadScenario(scenario, settings, log, tls?.dir);
       loads.push(result);
       section = renderLoadTable(result);
+    } else if (scenario.kind === "websocket") {
+      const result = await runWebSocketScenario(scenario, settings, log);
+      websockets.push(result);
+      section = renderWebSocketTable(result);
     } else {
       const result = await runMemoryScenario(scenario, settings, log);
       memories.push(result);
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${section}\n\n`);
   }
   // The verdicts go first in the file, where a reader looks; on the terminal they come last.
-  const targets = renderTargets(evaluateTargets(loads, memories));
+  const targets = renderTargets(evaluateTargets(loads, memories, websockets));
   if (targets !== "") process.stdout.write(`${targets}\n\n`);
   const reference = renderReference(loads);
   if (reference !== "") process.stdout.write(`${reference}\n\n`);

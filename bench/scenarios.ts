@@ -58,7 +58,24 @@ export interface MemoryScenario {
   quickConnections: number;
 }
 
-export type Scenario = LoadScenario | MemoryScenario;
+/**
+ * WebSocket scenarios, loaded by bench/ws-client.ts (a separate process on the load core): echo of
+ * small messages, a broadcast to every subscriber of one topic, and memory per idle WebSocket.
+ */
+export interface WebSocketScenario {
+  kind: "websocket";
+  id: number;
+  title: string;
+  mode: "echo" | "broadcast" | "idle";
+  connections: number;
+  /** Idle mode under --quick. */
+  quickConnections?: number;
+  /** Messages in flight per connection (echo) or published and not yet delivered (broadcast). */
+  window: number;
+  messageBytes: number;
+}
+
+export type Scenario = LoadScenario | MemoryScenario | WebSocketScenario;
 
 const hello: ExpectedResponse = { status: 200, contentType: TEXT_TYPE, body: Buffer.from(HELLO) };
 
@@ -202,6 +219,34 @@ export const SCENARIOS: readonly Scenario[] = [
     closeEachRequest: true,
     focus: "cpu",
     expect: hello,
+  },
+  {
+    kind: "websocket",
+    id: 14,
+    title: "WebSocket echo of 16-byte messages",
+    mode: "echo",
+    connections: 100,
+    window: 1,
+    messageBytes: 16,
+  },
+  {
+    kind: "websocket",
+    id: 15,
+    title: "WebSocket broadcast of 16-byte messages to every subscriber",
+    mode: "broadcast",
+    connections: 1000,
+    window: 4,
+    messageBytes: 16,
+  },
+  {
+    kind: "websocket",
+    id: 16,
+    title: "memory per idle WebSocket",
+    mode: "idle",
+    connections: 10_000,
+    quickConnections: 2_000,
+    window: 0,
+    messageBytes: 0,
   },
 ];
 

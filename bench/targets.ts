@@ -7,8 +7,9 @@
 import { isLoadBound, measuredPeer, sameRoundRatio } from "./load-summary.js";
 import type { LoadRound, LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
 import type { MemoryScenarioResult } from "./measure-memory.js";
-import { BASELINE_PEER, type PeerName } from "./peers.js";
-import { median } from "./stats.js";
+import type { WebSocketRound, WebSocketScenarioResult } from "./measure-ws.js";
+import { BASELINE_PEER, type PeerName, WEBSOCKET_BASELINE } from "./peers.js";
+import { median, medianRatio } from "./stats.js";
 
 const SUBJECT: PeerName = "slow-serv";
 const FLOOR: PeerName = "bare-net";
@@ -20,7 +21,7 @@ export interface Target {
    * `bound`; margin: µs of CPU per request above bare-net at most `bound`, and less than the
    * baseline's; heap: KB per idle connection at most `bound`.
    */
-  measure: "throughput" | "cpu" | "margin" | "heap";
+  measure: "throughput" | "cpu" | "margin" | "heap" | "messages" | "socket-heap";
   bound: number;
   /**
    * Throughput targets only: the CPU-per-request ratio that decides instead when slow-serv's
@@ -47,6 +48,11 @@ export const TARGETS: readonly Target[] = [
   { scenario: 11, measure: "cpu", bound: 1 / 1.6, baselineLabel: "node:https" },
   { scenario: 12, measure: "cpu", bound: 1 / 1.6, baselineLabel: "node:https" },
   { scenario: 13, measure: "cpu", bound: 1, baselineLabel: "node:https" },
+  // WebSockets against the ws package on node:http: messages per second, and heap per idle socket
+  // below ws's (a ratio under 1).
+  { scenario: 14, measure: "messages", bound: 1.5, baselineLabel: "ws" },
+  { scenario: 15, measure: "messages", bound: 2, baselineLabel: "ws" },
+  { scenario: 16, measure: "socket-heap", bound: 1, baselineLabel: "ws" },
 ];
 
 export interface TargetOutcome {
@@ -58,7 +64,7 @@ export interface TargetOutcome {
   /** slow-serv's rounds were load-bound, so the verdict is on CPU per request, not req/s. */
   loadBound: boolean;
   /** What decided: the req/s ratio, or the CPU ratio that replaced it. */
-  judgedBy: "throughput" | "cpu" | "margin" | "heap";
+  judgedBy: Target["measure"];
   /** The bound `value` was compared with. */
   bound: number;
   /** Margin targets: the baseline's µs above bare-net in the same rounds. */
@@ -140,17 +146,35 @@ function evaluateHeap(target: Target, result: MemoryScenarioResult): TargetOutco
   return { ...notMeasured(target), value, met };
 }
 
+function evaluateWebSocket(target: Target, result: WebSocketScenarioResult): TargetOutcome {
+  const subject = measuredPeer(result, SUBJECT);
+  const baseline = measuredPeer(result, WEBSOCKET_BASELINE);
+  if (subject === undefined || baseline === undefined) return notMeasured(target);
+  const select =
+    target.measure === "messages"
+      ? (round: WebSocketRound) => round.messagesPerSecond
+      : (round: WebSocketRound) => round.heapKbPerSocket;
+  const value = medianRatio(subject.rounds.map(select), baseline.rounds.map(select));
+  const met = target.measure === "messages" ? value >= target.bound : value < target.bound;
+  return { ...notMeasured(target), value, met };
+}
+
 /** One outcome per target whose scenario was run. */
 export function evaluateTargets(
   loads: readonly LoadScenarioResult[],
   memories: readonly MemoryScenarioResult[],
+  websockets: readonly WebSocketScenarioResult[] = [],
 ): TargetOutcome[] {
   const outcomes: TargetOutcome[] = [];
   for (const target of TARGETS) {
-    const load = loads.find((result) => result.scenario.id === target.scenario);
-    const memory = memories.find((result) => result.scenario.id === target.scenario);
+    const matches = (result: { scenario: { id: number } }) =>
+      result.scenario.id === target.scenario;
+    const load = loads.find(matches);
+    const memory = memories.find(matches);
+    const websocket = websockets.find(matches);
     if (load !== undefined) outcomes.push(evaluateLoad(target, load));
     else if (memory !== undefined) outcomes.push(evaluateHeap(target, memory));
+    else if (websocket !== undefined) outcomes.push(evaluateWebSocket(target, websocket));
   }
   return outcomes;
 }
@@ -164,6 +188,8 @@ function ratio(value: number, bound: number): string {
 function targetText(target: Target): string {
   const baseline = target.baselineLabel ?? "node:http";
   if (target.measure === "heap") return `≤ ${target.bound} KB heap per connection`;
+  if (target.measure === "messages") return `≥ ${target.bound}× ${baseline}'s messages per second`;
+  if (target.measure === "socket-heap") return `heap per idle WebSocket below ${baseline}'s`;
   if (target.measure === "margin") {
     return `≤ ${target.bound} µs CPU per request above bare-net, and below node:http's margin`;
   }

@@ -47,7 +47,8 @@ const sessionSupported = installSessionRoute(app);
 
 await runPeer({
   name: "slow-serv",
-  unsupported: sessionSupported ? [] : ["session"],
+  // WebSocket routes arrive with app.ws (issue 16).
+  unsupported: sessionSupported ? ["websocket"] : ["session", "websocket"],
   async start(port, tls) {
     await app.run({
       port,

@@ -37,7 +37,19 @@ interface UwsApp {
   get(pattern: string, handler: UwsHandler): UwsApp;
   post(pattern: string, handler: UwsHandler): UwsApp;
   any(pattern: string, handler: UwsHandler): UwsApp;
+  ws(pattern: string, behavior: UwsBehavior): UwsApp;
+  publish(topic: string, message: ArrayBuffer, isBinary: boolean): boolean;
   listen(host: string, port: number, done: (token: unknown) => void): UwsApp;
+}
+interface UwsWebSocket {
+  send(message: ArrayBuffer, isBinary: boolean): number;
+  subscribe(topic: string): boolean;
+}
+interface UwsBehavior {
+  compression: number;
+  idleTimeout: number;
+  open?(socket: UwsWebSocket): void;
+  message(socket: UwsWebSocket, message: ArrayBuffer, isBinary: boolean): void;
 }
 interface UwsModule {
   App(): UwsApp;
@@ -51,6 +63,21 @@ const jsonText = JSON.stringify(HELLO_JSON);
 function send(response: UwsResponse, type: string, body: string | Uint8Array): void {
   response.cork(() => {
     response.writeHeader("Content-Type", type).end(body);
+  });
+}
+
+/** /ws/echo and /ws/broadcast for the WebSocket scenarios, compression off as for every peer. */
+function addWebSockets(app: UwsApp): void {
+  app.ws("/ws/echo", {
+    compression: 0,
+    idleTimeout: 120,
+    message: (socket, message, isBinary) => void socket.send(message, isBinary),
+  });
+  app.ws("/ws/broadcast", {
+    compression: 0,
+    idleTimeout: 120,
+    open: (socket) => void socket.subscribe("all"),
+    message: (_socket, message, isBinary) => void app.publish("all", message, isBinary),
   });
 }
 
@@ -113,6 +140,7 @@ await runPeer({
             cert_file_name: `${tls.dir}/cert.pem`,
             key_file_name: `${tls.dir}/key.pem`,
           });
+    addWebSockets(app);
     addRoutes(app);
     const token = await new Promise<unknown>((resolve, reject) => {
       app.listen(HOST, port, (listening) => {

@@ -108,3 +108,29 @@ test("a peer whose response differs is refused with the peer's name and the diff
     server.close();
   }
 });
+
+test("the ws peer echoes and broadcasts as every WebSocket peer must", async () => {
+  const { verifyWebSocketPeer } = await import("../../bench/measure-ws.js");
+  const peer = await startPeer("ws", undefined);
+  try {
+    await verifyWebSocketPeer(peer.port);
+  } finally {
+    await peer.stop();
+  }
+});
+
+test("a WebSocket peer that does not echo is refused", async () => {
+  const { verifyWebSocketPeer } = await import("../../bench/measure-ws.js");
+  const { WebSocketServer } = await import("ws");
+  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  server.on("connection", (socket) => socket.on("message", () => socket.send("something else")));
+  await new Promise((resolve) => server.once("listening", resolve));
+  const address = server.address();
+  assert.ok(typeof address === "object" && address !== null);
+  try {
+    await assert.rejects(verifyWebSocketPeer(address.port), /\/ws\/echo answered something else/);
+  } finally {
+    for (const client of server.clients) client.terminate();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -2,8 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { LoadScenarioResult } from "../../bench/measure-load.js";
 import type { MemoryRound, MemoryScenarioResult } from "../../bench/measure-memory.js";
+import type { WebSocketRound, WebSocketScenarioResult } from "../../bench/measure-ws.js";
 import type { PeerName } from "../../bench/peers.js";
-import { type LoadScenario, type MemoryScenario, SCENARIOS } from "../../bench/scenarios.js";
+import {
+  type LoadScenario,
+  type MemoryScenario,
+  SCENARIOS,
+  type WebSocketScenario,
+} from "../../bench/scenarios.js";
 import { evaluateTargets, renderTargets, type TargetOutcome } from "../../bench/targets.js";
 import { loadRound, type RoundSpec } from "./load-rounds.js";
 
@@ -197,4 +203,50 @@ test("a ratio that two decimals would round onto its bound gets a third", () => 
   });
   assert.equal(outcome.met, false);
   assert.match(renderTargets([outcome]), /\| 0\.626× \| \*\*short\*\* \|/);
+});
+
+test("WebSocket targets: messages per second against ws, and heap per idle socket below ws's", () => {
+  const scenario = (id: number) => SCENARIOS.find((item) => item.id === id) as WebSocketScenario;
+  const round = (messagesPerSecond: number, heapKbPerSocket = Number.NaN): WebSocketRound => ({
+    messagesPerSecond,
+    cpuUsPerMessage: 5,
+    loadCoreShare: 0.5,
+    sockets: 100,
+    alive: 100,
+    heapKbPerSocket,
+    rssKbPerSocket: Number.NaN,
+    errors: 0,
+  });
+  const result = (
+    id: number,
+    slow: WebSocketRound[],
+    ws: WebSocketRound[],
+  ): WebSocketScenarioResult => ({
+    scenario: scenario(id),
+    peers: [
+      { peer: "slow-serv", rounds: slow },
+      { peer: "ws", rounds: ws },
+    ],
+  });
+  const outcomes = byScenario(
+    evaluateTargets(
+      [],
+      [],
+      [
+        result(14, [round(30_000), round(28_000)], [round(20_000), round(20_000)]),
+        result(15, [round(39_000)], [round(20_000)]),
+        result(16, [round(0, 1.2)], [round(0, 2.4)]),
+      ],
+    ),
+  );
+  assert.equal(outcomes.get(14)!.value, 1.45);
+  assert.equal(outcomes.get(14)!.met, false);
+  assert.equal(outcomes.get(15)!.value, 1.95);
+  assert.equal(outcomes.get(15)!.met, false);
+  assert.equal(outcomes.get(16)!.value, 0.5);
+  assert.equal(outcomes.get(16)!.met, true);
+  assert.match(
+    renderTargets([outcomes.get(16)!]),
+    /\| 16 \| heap per idle WebSocket below ws's \| 0\.50× \| met/,
+  );
 });
