@@ -74,7 +74,7 @@ export async function verifyPeer(scenario: LoadScenario, peer: RunningPeer): Pro
     }
   }
   const observed = await fetchOnce({ ...request, body: scenario.requestBody, cookie });
-  const problems = diffResponse(scenario.expect, observed);
+  const problems = diffResponse(scenario.expect, observed, scenario.fetchApp === true);
   if (problems.length > 0) {
     throw new VerificationError(
       `peer ${peer.name} answers ${describe(scenario)} differently from the expected response:\n` +

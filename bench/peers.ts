@@ -19,12 +19,29 @@ export const PEER_NAMES = [
   "nginx",
   "bare-net",
   "ws",
+  "hono-slow-serv",
+  "hono-srvx",
+  "hono-bun",
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 export const BASELINE_PEER: PeerName = "node-http";
+/** The baseline of the fetch-handler scenarios: the Hono app on @hono/node-server. */
+export const FETCH_BASELINE: PeerName = "hono";
 
 /** References that run only when installed, skipped without a warning when absent. */
-const OPTIONAL_PEERS: ReadonlySet<PeerName> = new Set(["bun", "uws", "nginx"]);
+const OPTIONAL_PEERS: ReadonlySet<PeerName> = new Set(["bun", "hono-bun", "uws", "nginx"]);
+/** Peers run by Bun instead of Node. */
+const BUN_PEERS: ReadonlySet<PeerName> = new Set(["bun", "hono-bun"]);
+/**
+ * Hosts of the one Hono app (peers/hono-app.ts) in the fetch-handler scenarios; "hono" (on
+ * @hono/node-server) is their baseline and also runs everywhere else as a framework peer.
+ */
+const FETCH_HOSTS: ReadonlySet<PeerName> = new Set([
+  "hono",
+  "hono-slow-serv",
+  "hono-srvx",
+  "hono-bun",
+]);
 
 /** Peers with /ws/echo and /ws/broadcast; `ws` (the ws package on node:http) is the baseline. */
 const WEBSOCKET_PEERS: ReadonlySet<PeerName> = new Set(["slow-serv", "ws", "bun", "uws"]);
@@ -46,11 +63,17 @@ export function notMeasuredReason(
     tls?: boolean;
     method?: string;
     mode?: string;
+    fetchApp?: boolean;
   },
 ): string | undefined {
+  if (scenario.fetchApp === true) {
+    return FETCH_HOSTS.has(name) ? undefined : "not a host of the Hono app";
+  }
+  if (FETCH_HOSTS.has(name) && name !== "hono") return "fetch-handler scenarios only";
   if (scenario.kind === "websocket") {
     if (!WEBSOCKET_PEERS.has(name)) return "no WebSocket scenario";
-    if (scenario.mode === "idle" && (name === "uws" || name === "bun")) return "not a Node heap";
+    if (scenario.mode === "idle" && (name === "uws" || BUN_PEERS.has(name)))
+      return "not a Node heap";
     return undefined;
   }
   // The ws package on node:http is the WebSocket baseline; its HTTP side is node:http's.
@@ -91,7 +114,7 @@ function bunCommand(): string | undefined {
 
 /** Why a peer cannot run here, or undefined if it can. */
 export function unavailableReason(name: PeerName): string | undefined {
-  if (name === "bun" && bunCommand() === undefined) {
+  if (BUN_PEERS.has(name) && bunCommand() === undefined) {
     return "bun is not installed (npm install --no-save bun, or put bun on PATH)";
   }
   if (name === "uws" && !existsSync(uwsBinaryPath())) {
@@ -168,7 +191,7 @@ export async function startPeer(
       stop: nginx.stop,
     };
   }
-  const runtime = name === "bun" ? [bunCommand() ?? "bun"] : ["node", "--expose-gc"];
+  const runtime = BUN_PEERS.has(name) ? [bunCommand() ?? "bun"] : ["node", "--expose-gc"];
   const tls = tlsDir === undefined ? [] : ["--tls", tlsDir];
   const child = spawnPinned({
     core,

@@ -3,7 +3,7 @@ import { isLoadBound, loadCoreShare, measuredPeer, sameRoundRatio } from "./load
 import type { LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
 import type { MemoryScenarioResult } from "./measure-memory.js";
 import type { PeerWebSocketResult, WebSocketRound, WebSocketScenarioResult } from "./measure-ws.js";
-import { BASELINE_PEER, WEBSOCKET_BASELINE } from "./peers.js";
+import { BASELINE_PEER, FETCH_BASELINE, WEBSOCKET_BASELINE } from "./peers.js";
 import type { MachineInfo } from "./proc-stats.js";
 import type { RunSettings } from "./settings.js";
 import { LOAD_BOUND_SHARE, median, medianRatio, NOISE_THRESHOLD, spread } from "./stats.js";
@@ -59,7 +59,10 @@ function ratioText(ratio: number): string {
 
 export function renderLoadTable(result: LoadScenarioResult): string {
   const { scenario } = result;
-  const baseline = measuredPeer(result, BASELINE_PEER);
+  const baseline = measuredPeer(
+    result,
+    scenario.fetchApp === true ? FETCH_BASELINE : BASELINE_PEER,
+  );
   const rows = result.peers.map((peer) => {
     if (peer.notApplicable !== undefined) {
       return [peer.peer, "n/a", "—", "—", "—", "—", "—", "—", "—", "—", peer.notApplicable];
@@ -84,7 +87,12 @@ export function renderLoadTable(result: LoadScenarioResult): string {
     ];
   });
   const title = `### ${scenario.id}. ${scenario.title} — ${scenario.connections} connection${scenario.connections === 1 ? "" : "s"}`;
-  const baselineName = scenario.tls === true ? "node:https" : "node:http";
+  const baselineName =
+    scenario.tls === true
+      ? "node:https"
+      : scenario.fetchApp === true
+        ? "@hono/node-server"
+        : "node:http";
   const header = [
     "Peer",
     "req/s (median)",
@@ -105,6 +113,11 @@ export function renderLoadTable(result: LoadScenarioResult): string {
   if (scenario.tls === true) {
     notes.push(
       "Over TLS 1.3 with a self-signed ECDSA P-256 certificate; node-http is node:https here.",
+    );
+  }
+  if (scenario.fetchApp === true) {
+    notes.push(
+      "One Hono app (bench/peers/hono-app.ts) on each host: hono is @hono/node-server, hono-slow-serv slow-serv's serve(), hono-srvx srvx (which sends these answers chunked), hono-bun Bun.serve.",
     );
   }
   if (scenario.closeEachRequest === true) {

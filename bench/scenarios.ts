@@ -46,6 +46,8 @@ export interface LoadScenario {
   focus?: "errors" | "cpu";
   /** Over HTTPS (TLS 1.3, bench/tls-files.ts); the baseline is then node:https. */
   tls?: boolean;
+  /** The Hono app on each fetch-handler host; the baseline is then @hono/node-server. */
+  fetchApp?: boolean;
   /** Each connection carries one request and is closed (`Connection: close`): new connections per second. */
   closeEachRequest?: boolean;
 }
@@ -79,7 +81,7 @@ export type Scenario = LoadScenario | MemoryScenario | WebSocketScenario;
 
 const hello: ExpectedResponse = { status: 200, contentType: TEXT_TYPE, body: Buffer.from(HELLO) };
 
-export const SCENARIOS: readonly Scenario[] = [
+const BASE_SCENARIOS: readonly Scenario[] = [
   {
     kind: "load",
     id: 1,
@@ -249,6 +251,24 @@ export const SCENARIOS: readonly Scenario[] = [
     messageBytes: 0,
   },
 ];
+
+export const SCENARIOS: readonly Scenario[] = [...BASE_SCENARIOS, ...fetchScenarios(17)];
+
+/**
+ * One Hono app served by slow-serv, @hono/node-server (the baseline), srvx and Bun: plain text,
+ * JSON, a routed parameter and a 1 KB JSON POST, as scenarios 1, 2, 3 and 5 ask of the frameworks.
+ */
+function fetchScenarios(firstId: number): LoadScenario[] {
+  return [1, 2, 3, 5].map((id, index) => {
+    const framework = BASE_SCENARIOS.find((scenario) => scenario.id === id) as LoadScenario;
+    return {
+      ...framework,
+      id: firstId + index,
+      title: `Hono app: ${framework.title}`,
+      fetchApp: true,
+    };
+  });
+}
 
 export function findScenario(id: number): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.id === id);

@@ -8,10 +8,12 @@ import { isLoadBound, measuredPeer, sameRoundRatio } from "./load-summary.js";
 import type { LoadRound, LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
 import type { MemoryScenarioResult } from "./measure-memory.js";
 import type { WebSocketRound, WebSocketScenarioResult } from "./measure-ws.js";
-import { BASELINE_PEER, type PeerName, WEBSOCKET_BASELINE } from "./peers.js";
+import { BASELINE_PEER, FETCH_BASELINE, type PeerName, WEBSOCKET_BASELINE } from "./peers.js";
 import { median, medianRatio } from "./stats.js";
 
 const SUBJECT: PeerName = "slow-serv";
+/** slow-serv serving the Hono app through serve({ fetch }). */
+const FETCH_SUBJECT: PeerName = "hono-slow-serv";
 const FLOOR: PeerName = "bare-net";
 
 export interface Target {
@@ -30,9 +32,13 @@ export interface Target {
   cpuBoundWhenLoadBound?: number;
   /** Also require that wrk counted no timeouts for slow-serv in any round. */
   noTimeouts?: boolean;
+  /** The peer the ratio is to (default node-http). */
+  baseline?: PeerName;
   /** The baseline's name in the verdict: node:https for the TLS scenarios. */
   baselineLabel?: string;
 }
+
+const HONO_NODE_SERVER = { baseline: FETCH_BASELINE, baselineLabel: "@hono/node-server" };
 
 export const TARGETS: readonly Target[] = [
   { scenario: 1, measure: "throughput", bound: 1.6 },
@@ -53,6 +59,12 @@ export const TARGETS: readonly Target[] = [
   { scenario: 14, measure: "messages", bound: 1.5, baselineLabel: "ws" },
   { scenario: 15, measure: "messages", bound: 2, baselineLabel: "ws" },
   { scenario: 16, measure: "socket-heap", bound: 1, baselineLabel: "ws" },
+  // A Hono app served by slow-serv against @hono/node-server (its defaults), and ahead of srvx.
+  ...[17, 18, 19, 20].flatMap((scenario): Target[] => [
+    { scenario, measure: "throughput", bound: 1.5, ...HONO_NODE_SERVER },
+    { scenario, measure: "cpu", bound: 0.67, ...HONO_NODE_SERVER },
+    { scenario, measure: "throughput", bound: 1, baseline: "hono-srvx", baselineLabel: "srvx" },
+  ]),
 ];
 
 export interface TargetOutcome {
@@ -115,8 +127,8 @@ function evaluateMargin(target: Target, result: LoadScenarioResult): TargetOutco
 
 function evaluateLoad(target: Target, result: LoadScenarioResult): TargetOutcome {
   if (target.measure === "margin") return evaluateMargin(target, result);
-  const subject = measuredPeer(result, SUBJECT);
-  const baseline = measuredPeer(result, BASELINE_PEER);
+  const subject = measuredPeer(result, result.scenario.fetchApp === true ? FETCH_SUBJECT : SUBJECT);
+  const baseline = measuredPeer(result, target.baseline ?? BASELINE_PEER);
   if (subject === undefined || baseline === undefined) return notMeasured(target);
   const timeouts = subject.rounds.reduce((sum, round) => sum + round.wrk.errors.timeout, 0);
   const loadBound = target.measure === "throughput" && isLoadBound(subject);

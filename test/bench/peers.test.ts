@@ -21,8 +21,13 @@ const candidates: PeerName[] = [
   "slow-serv",
   "bare-net",
   "uws",
+  "hono-srvx",
+  "hono-slow-serv",
 ];
-const tlsCandidates: PeerName[] = [...candidates, "nginx"];
+const tlsCandidates: PeerName[] = [
+  ...candidates.filter((name) => !name.startsWith("hono-")),
+  "nginx",
+];
 const plainScenarios = SCENARIOS.filter((scenario) => scenario.kind === "load" && !scenario.tls);
 const tlsScenarios = SCENARIOS.filter((scenario) => scenario.kind === "load" && scenario.tls);
 
@@ -34,7 +39,7 @@ for (const name of candidates) {
     const peer = await startPeer(name, undefined);
     try {
       for (const scenario of plainScenarios) {
-        if (scenario.kind !== "load") continue;
+        if (scenario.kind !== "load" || notMeasuredReason(name, scenario) !== undefined) continue;
         if (scenario.feature !== undefined && peer.unsupported.includes(scenario.feature)) continue;
         const headers = await verifyPeer(scenario, peer);
         if (scenario.feature === "session")
