@@ -15,6 +15,8 @@ export {
   ResponseCookies,
   serializeCookie,
 } from "./app/cookies.js";
+export type { FetchHandler, FetchInfo } from "./app/fetch/info.js";
+export { RequestBodyError } from "./app/fetch/request.js";
 export type { InjectConnectionOptions, InjectedResponse, InjectOptions } from "./app/inject.js";
 export { consoleLogger, type Logger, silentLogger } from "./app/logger.js";
 export { contentTypeFor, isCompressible } from "./app/mime.js";
@@ -49,6 +51,8 @@ export type {
   Validated,
   ValidationIssue,
 } from "./app/validation.js";
+export type { FetchAccessLogEntry } from "./edges/fetch/handler.js";
+export { type FetchServer, type ServeOptions, serve } from "./edges/fetch/serve.js";
 export { type Closable, runWorkers, type WorkerOptions } from "./edges/workers.js";
 export type {
   InvalidSessionReason,

@@ -29,6 +29,9 @@ import {
   resolveCompression,
 } from "./compress.js";
 import { renderErrorResponse } from "./error-page.js";
+import { type AppFetchInfo, fetchThroughApp } from "./fetch/app-fetch.js";
+import type { FetchHandler } from "./fetch/info.js";
+import { mountFetch } from "./fetch/mount.js";
 import {
   type InjectConnectionOptions,
   type InjectedResponse,
@@ -534,6 +537,32 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       ? injectRaw(this, input, options)
       : inject(this, input);
   }
+
+  /**
+   * Serves a fetch handler (Hono, h3, Elysia…) at `prefix` and below, after the app's before
+   * hooks, sessions and CSRF guard; it sees the path below the prefix. See fetch/mount.ts.
+   */
+  mount(prefix: string, fetch: FetchHandler): this {
+    mountFetch(
+      {
+        group: this,
+        trustProxy: this.#settings.trustProxy,
+        waitUntil: (promise) => this.engine.waitUntil(promise),
+      },
+      prefix,
+      fetch,
+    );
+    return this;
+  }
+
+  /**
+   * The app as a fetch handler: `await app.fetch(new Request("http://localhost/"))`. A bound
+   * function, so `Deno.serve(app.fetch)` works. See fetch/app-fetch.ts for what differs.
+   */
+  readonly fetch = (
+    request: globalThis.Request,
+    info?: AppFetchInfo,
+  ): Promise<globalThis.Response> => fetchThroughApp(this, request, info);
 
   /** Addresses the server listens on. */
   get addresses(): readonly BoundAddress[] {

@@ -87,6 +87,8 @@ export class HttpEngine implements ConnectionOwner {
   #closing = false;
   #closed: Promise<void> | undefined = undefined;
   #allClosed: (() => void) | undefined = undefined;
+  /** Work handlers asked graceful shutdown to wait for (`waitUntil`). */
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(
     handler: ExchangeHandler<WireRequest, WireResponse<unknown>>,
@@ -242,6 +244,29 @@ export class HttpEngine implements ConnectionOwner {
   }
 
   /**
+   * Keeps graceful shutdown waiting for `promise` (within `timeouts.shutdown`): work a handler
+   * goes on with after its response, like Workers' `waitUntil`. A rejection is reported, not
+   * thrown.
+   */
+  waitUntil(promise: PromiseLike<unknown>): void {
+    const tracked = Promise.resolve(promise).then(
+      () => {
+        this.#pending.delete(tracked);
+      },
+      (error: unknown) => {
+        this.#pending.delete(tracked);
+        this.#handler.reportError(error, undefined);
+      },
+    );
+    this.#pending.add(tracked);
+  }
+
+  /** Promises passed to `waitUntil` that have not settled yet. */
+  get pendingWork(): number {
+    return this.#pending.size;
+  }
+
+  /**
    * Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
    * (their responses say `Connection: close`), and cut whatever is left after `timeouts.shutdown`.
    */
@@ -260,6 +285,7 @@ export class HttpEngine implements ConnectionOwner {
       for (const copy of listener.copies) copy.close();
     }
     for (const connection of this.#connections) connection.shutdown();
+    const deadline = Date.now() + this.timeouts.shutdown;
     if (this.#connections.size > 0) {
       // Resolves when the last connection has really closed, gracefully or cut at the deadline.
       const drained = new Promise<void>((resolve) => {
@@ -271,6 +297,7 @@ export class HttpEngine implements ConnectionOwner {
       await drained;
       clearTimeout(timer);
     }
+    await this.#settlePending(deadline);
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
     // A helper still running holds the socket open: it must be gone before "closed" is true.
@@ -279,6 +306,21 @@ export class HttpEngine implements ConnectionOwner {
     await Promise.all(
       servers.map((server) => (server.listening ? once(server, "close") : undefined)),
     );
+  }
+
+  /** Waits for `waitUntil` work (also work started while connections drained) until `deadline`. */
+  async #settlePending(deadline: number): Promise<void> {
+    while (this.#pending.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timeUp = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, left);
+      });
+      await Promise.race([Promise.all(this.#pending), timeUp]);
+      clearTimeout(timer);
+      if (Date.now() >= deadline) return;
+    }
   }
 }
 
