@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type PeerName, type RunningPeer, startPeer } from "./peers.js";
+import { notMeasuredReason, type PeerName, type RunningPeer, startPeer } from "./peers.js";
 import {
   coreShare,
   cpuMicrosPerRequest,
@@ -55,7 +55,13 @@ function describe(scenario: LoadScenario): string {
 
 /** Checks the peer's answer and returns the headers wrk must send (the session cookie for 9). */
 export async function verifyPeer(scenario: LoadScenario, peer: RunningPeer): Promise<string[]> {
-  const request = { port: peer.port, method: scenario.method, path: scenario.path };
+  const request = {
+    port: peer.port,
+    method: scenario.method,
+    path: scenario.path,
+    tls: scenario.tls,
+    close: scenario.closeEachRequest,
+  };
   let cookie: string | undefined;
   if (scenario.feature === "session") {
     const first = await fetchOnce(request);
@@ -68,7 +74,7 @@ export async function verifyPeer(scenario: LoadScenario, peer: RunningPeer): Pro
     }
   }
   const observed = await fetchOnce({ ...request, body: scenario.requestBody, cookie });
-  const problems = diffResponse(scenario.expect, observed);
+  const problems = diffResponse(scenario.expect, observed, scenario.fetchApp === true);
   if (problems.length > 0) {
     throw new VerificationError(
       `peer ${peer.name} answers ${describe(scenario)} differently from the expected response:\n` +
@@ -82,7 +88,10 @@ export async function verifyPeer(scenario: LoadScenario, peer: RunningPeer): Pro
       },
     );
   }
-  return cookie === undefined ? [] : [`Cookie: ${cookie}`];
+  const headers = cookie === undefined ? [] : [`Cookie: ${cookie}`];
+  // wrk opens a new connection after every response that says Connection: close.
+  if (scenario.closeEachRequest === true) headers.push("Connection: close");
+  return headers;
 }
 
 function scriptOptions(scenario: LoadScenario, bodyFile: string | undefined) {
@@ -105,7 +114,7 @@ async function measure(
   const ticksBefore = readCpuTicks(peer.pid);
   const loadTicksBefore = readReapedChildTicks();
   const wrk = await runWrk({
-    url: `http://127.0.0.1:${peer.port}${scenario.path}`,
+    url: `${scenario.tls === true ? "https" : "http"}://127.0.0.1:${peer.port}${scenario.path}`,
     connections: scenario.connections,
     durationS,
     core: settings.cores.load,
@@ -129,16 +138,30 @@ async function measure(
   };
 }
 
+/** `tlsDir`: the run's certificate, needed when the scenario is over TLS. */
 export async function runLoadScenario(
   scenario: LoadScenario,
   settings: RunSettings,
   log: (message: string) => void,
+  tlsDir?: string,
 ): Promise<LoadScenarioResult> {
   const running: RunningPeer[] = [];
   const results = new Map<PeerName, PeerLoadResult>();
   let bodyFile: string | undefined;
+  if (scenario.tls === true && tlsDir === undefined) {
+    throw new Error(`scenario ${scenario.id} is over TLS but no certificate was made`);
+  }
   try {
-    for (const name of settings.peers) running.push(await startPeer(name, settings.cores.server));
+    for (const name of settings.peers) {
+      const reason = notMeasuredReason(name, scenario);
+      if (reason !== undefined) {
+        results.set(name, { peer: name, notApplicable: reason, rounds: [] });
+        continue;
+      }
+      running.push(
+        await startPeer(name, settings.cores.server, scenario.tls === true ? tlsDir : undefined),
+      );
+    }
     const prepared: Prepared[] = [];
     for (const peer of running) {
       results.set(peer.name, { peer: peer.name, rounds: [] });
@@ -168,7 +191,7 @@ export async function runLoadScenario(
       }
     }
   } finally {
-    await Promise.all(running.map((peer) => peer.child.stop()));
+    await Promise.all(running.map((peer) => peer.stop()));
     if (bodyFile !== undefined) rmSync(bodyFile, { force: true });
   }
   return { scenario, peers: settings.peers.map((name) => results.get(name)!) };

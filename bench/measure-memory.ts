@@ -1,7 +1,7 @@
 // Scenario 10: how much a server's heap and RSS grow per idle keep-alive connection.
 import { fileURLToPath } from "node:url";
 import { spawnPinned } from "./children.js";
-import { type PeerName, readPeerMemory, startPeer } from "./peers.js";
+import { notMeasuredReason, type PeerName, readPeerMemory, startPeer } from "./peers.js";
 import { readRssKb } from "./proc-stats.js";
 import type { MemoryScenario } from "./scenarios.js";
 import { type LoadScenario, SCENARIOS } from "./scenarios.js";
@@ -112,7 +112,7 @@ async function measureOnce(
       await helper.stop();
     }
   } finally {
-    await peer.child.stop();
+    await peer.stop();
   }
 }
 
@@ -123,11 +123,12 @@ export async function runMemoryScenario(
 ): Promise<MemoryScenarioResult> {
   const connections =
     settings.idleConnections ?? (settings.quick ? scenario.quickConnections : scenario.connections);
+  const peers = settings.peers.filter((name) => notMeasuredReason(name, scenario) === undefined);
   const results = new Map<PeerName, PeerMemoryResult>(
-    settings.peers.map((peer) => [peer, { peer, rounds: [] }]),
+    peers.map((peer) => [peer, { peer, rounds: [] }]),
   );
   for (let round = 0; round < settings.rounds; round++) {
-    for (const name of roundOrder(settings.peers, round)) {
+    for (const name of roundOrder(peers, round)) {
       const { round: measured, firstError } = await measureOnce(name, connections, settings);
       const result = results.get(name)!;
       result.rounds.push(measured);
@@ -139,5 +140,5 @@ export async function runMemoryScenario(
       );
     }
   }
-  return { scenario, connections, peers: settings.peers.map((name) => results.get(name)!) };
+  return { scenario, connections, peers: peers.map((name) => results.get(name)!) };
 }

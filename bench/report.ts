@@ -2,10 +2,11 @@
 import { isLoadBound, loadCoreShare, measuredPeer, sameRoundRatio } from "./load-summary.js";
 import type { LoadScenarioResult, PeerLoadResult } from "./measure-load.js";
 import type { MemoryScenarioResult } from "./measure-memory.js";
-import { BASELINE_PEER } from "./peers.js";
+import type { PeerWebSocketResult, WebSocketRound, WebSocketScenarioResult } from "./measure-ws.js";
+import { BASELINE_PEER, FETCH_BASELINE, WEBSOCKET_BASELINE } from "./peers.js";
 import type { MachineInfo } from "./proc-stats.js";
 import type { RunSettings } from "./settings.js";
-import { LOAD_BOUND_SHARE, median, NOISE_THRESHOLD, spread } from "./stats.js";
+import { LOAD_BOUND_SHARE, median, medianRatio, NOISE_THRESHOLD, spread } from "./stats.js";
 
 export interface RunMeta {
   machine: MachineInfo;
@@ -58,7 +59,10 @@ function ratioText(ratio: number): string {
 
 export function renderLoadTable(result: LoadScenarioResult): string {
   const { scenario } = result;
-  const baseline = measuredPeer(result, BASELINE_PEER);
+  const baseline = measuredPeer(
+    result,
+    scenario.fetchApp === true ? FETCH_BASELINE : BASELINE_PEER,
+  );
   const rows = result.peers.map((peer) => {
     if (peer.notApplicable !== undefined) {
       return [peer.peer, "n/a", "—", "—", "—", "—", "—", "—", "—", "—", peer.notApplicable];
@@ -83,14 +87,20 @@ export function renderLoadTable(result: LoadScenarioResult): string {
     ];
   });
   const title = `### ${scenario.id}. ${scenario.title} — ${scenario.connections} connection${scenario.connections === 1 ? "" : "s"}`;
+  const baselineName =
+    scenario.tls === true
+      ? "node:https"
+      : scenario.fetchApp === true
+        ? "@hono/node-server"
+        : "node:http";
   const header = [
     "Peer",
     "req/s (median)",
-    "vs node:http",
+    `vs ${baselineName}`,
     "p50",
     "p99",
     "CPU µs/req",
-    "CPU vs node:http",
+    `CPU vs ${baselineName}`,
     "RSS MB",
     "wrk core",
     "errors",
@@ -99,6 +109,21 @@ export function renderLoadTable(result: LoadScenarioResult): string {
   const notes: string[] = [];
   if (scenario.pipelineDepth !== undefined) {
     notes.push(`Latency is per batch of ${scenario.pipelineDepth} pipelined requests.`);
+  }
+  if (scenario.tls === true) {
+    notes.push(
+      "Over TLS 1.3 with a self-signed ECDSA P-256 certificate; node-http is node:https here.",
+    );
+  }
+  if (scenario.fetchApp === true) {
+    notes.push(
+      "One Hono app (bench/peers/hono-app.ts) on each host: hono is @hono/node-server, hono-slow-serv slow-serv's serve(), hono-srvx srvx (which sends these answers chunked), hono-bun Bun.serve.",
+    );
+  }
+  if (scenario.closeEachRequest === true) {
+    notes.push(
+      "Every request opens a new connection (Connection: close), so the handshake dominates.",
+    );
   }
   if (scenario.feature === "session") {
     notes.push(
@@ -198,6 +223,114 @@ export function renderHeader(meta: RunMeta): string {
       "(bench/peers/bare-net.ts). It marks the ceiling node:net leaves for any HTTP server, except " +
       "at 6, where it copies the 64 KB body into every answer, and at 7, where it keeps one accept " +
       "handle and slow-serv adds more under load.",
+    "- uWebSockets.js (uws, C++ through uws-pack) and Bun are optional references, measured when " +
+      "installed (npm install --no-save uws-pack bun); nginx (`ssl`, answering from its " +
+      "configuration) is the reference for the TLS scenarios 11–13 only.",
     ...busy,
   ].join("\n");
+}
+
+/**
+ * slow-serv's CPU per request as a same-round ratio to uWebSockets.js's, per scenario: how far the
+ * fastest server a Node user can pick is ahead. Empty when uWebSockets.js was not measured.
+ */
+export function renderReference(loads: readonly LoadScenarioResult[]): string {
+  const rows: string[][] = [];
+  for (const result of loads) {
+    const subject = measuredPeer(result, "slow-serv");
+    const reference = measuredPeer(result, "uws");
+    if (subject === undefined || reference === undefined) continue;
+    const cpu = (peer: PeerLoadResult): number =>
+      median(peer.rounds.map((round) => round.cpuUsPerRequest));
+    rows.push([
+      `${result.scenario.id}. ${result.scenario.title}`,
+      fixed(cpu(subject), 2),
+      fixed(cpu(reference), 2),
+      ratioText(sameRoundRatio(subject, reference, (round) => round.cpuUsPerRequest)),
+    ]);
+  }
+  if (rows.length === 0) return "";
+  return [
+    "## slow-serv against uWebSockets.js (CPU per request)",
+    "",
+    table(
+      ["scenario", "slow-serv µs/req", "uWebSockets.js µs/req", "slow-serv / uWS (same round)"],
+      rows,
+    ),
+  ].join("\n");
+}
+
+/** Scenarios 14-16: messages per second and CPU per message, or memory per idle WebSocket. */
+export function renderWebSocketTable(result: WebSocketScenarioResult): string {
+  const { scenario } = result;
+  const baseline = result.peers.find(
+    (peer) => peer.peer === WEBSOCKET_BASELINE && peer.rounds.length > 0,
+  );
+  const ratioTo = (peer: PeerWebSocketResult, select: (round: WebSocketRound) => number): string =>
+    baseline === undefined
+      ? "—"
+      : ratioText(medianRatio(peer.rounds.map(select), baseline.rounds.map(select)));
+  const idle = scenario.mode === "idle";
+  const header = idle
+    ? ["Peer", "sockets (alive)", "heap KB/socket", "heap vs ws", "RSS KB/socket", "errors", "note"]
+    : [
+        "Peer",
+        "messages/s (median)",
+        "vs ws",
+        "CPU µs/msg",
+        "CPU vs ws",
+        "client core",
+        "errors",
+        "note",
+      ];
+  const rows = result.peers.map((peer) => {
+    if (peer.notApplicable !== undefined) {
+      return [peer.peer, "n/a", ...header.slice(2, -1).map(() => "—"), peer.notApplicable];
+    }
+    const pick = (select: (round: WebSocketRound) => number): number =>
+      median(peer.rounds.map(select));
+    const errors = peer.rounds.reduce((sum, round) => sum + round.errors, 0);
+    if (idle) {
+      const last = peer.rounds[peer.rounds.length - 1];
+      return [
+        peer.peer,
+        last === undefined
+          ? "—"
+          : `${integer.format(last.sockets)} (${integer.format(last.alive)})`,
+        fixed(
+          pick((round) => round.heapKbPerSocket),
+          2,
+        ),
+        ratioTo(peer, (round) => round.heapKbPerSocket),
+        fixed(
+          pick((round) => round.rssKbPerSocket),
+          2,
+        ),
+        String(errors),
+        "",
+      ];
+    }
+    const share = pick((round) => round.loadCoreShare);
+    return [
+      peer.peer,
+      integer.format(pick((round) => round.messagesPerSecond)),
+      ratioTo(peer, (round) => round.messagesPerSecond),
+      fixed(
+        pick((round) => round.cpuUsPerMessage),
+        2,
+      ),
+      ratioTo(peer, (round) => round.cpuUsPerMessage),
+      percent(share),
+      String(errors),
+      share >= LOAD_BOUND_SHARE ? "⚠ load-bound: msg/s measures the client" : "",
+    ];
+  });
+  const count = idle ? "" : ` — ${integer.format(scenario.connections)} connections`;
+  const notes = idle
+    ? "Heap is process.memoryUsage() after gc(), before and after the sockets were opened; a fresh server each round."
+    : `${scenario.window} message(s) in flight ${scenario.mode === "echo" ? "per connection" : "from the publisher"}; ` +
+      "the client is bench/ws-client.ts on the load core; client core is its CPU over the measured window.";
+  return [`### ${scenario.id}. ${scenario.title}${count}`, "", table(header, rows), "", notes].join(
+    "\n",
+  );
 }

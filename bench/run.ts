@@ -8,12 +8,21 @@ import { installCleanup, killAllChildren } from "./children.js";
 import { parseCliOptions, USAGE } from "./cli-options.js";
 import { type LoadScenarioResult, runLoadScenario, VerificationError } from "./measure-load.js";
 import { type MemoryScenarioResult, runMemoryScenario } from "./measure-memory.js";
+import { runWebSocketScenario, type WebSocketScenarioResult } from "./measure-ws.js";
 import { defaultPeers, unavailableReason } from "./peers.js";
 import { machineInfo } from "./proc-stats.js";
-import { type RunMeta, renderHeader, renderLoadTable, renderMemoryTable } from "./report.js";
+import {
+  type RunMeta,
+  renderHeader,
+  renderLoadTable,
+  renderMemoryTable,
+  renderReference,
+  renderWebSocketTable,
+} from "./report.js";
 import { findScenario } from "./scenarios.js";
 import { chooseCores, type RunSettings } from "./settings.js";
 import { evaluateTargets, renderTargets } from "./targets.js";
+import { makeTlsFiles } from "./tls-files.js";
 import { wrkVersion } from "./wrk.js";
 
 const resultsFile = fileURLToPath(new URL("../../bench/RESULTS.md", import.meta.url));
@@ -83,14 +92,25 @@ async function main(): Promise<void> {
   const sections: string[] = [];
   const loads: LoadScenarioResult[] = [];
   const memories: MemoryScenarioResult[] = [];
+  const websockets: WebSocketScenarioResult[] = [];
+  const needsTls = settings.scenarios.some((id) => {
+    const scenario = findScenario(id);
+    return scenario?.kind === "load" && scenario.tls === true;
+  });
+  const tls = needsTls ? makeTlsFiles() : undefined;
+  process.on("exit", () => tls?.remove());
   for (const id of settings.scenarios) {
     const scenario = findScenario(id)!;
     log(`scenario ${id}: ${scenario.title}`);
     let section: string;
     if (scenario.kind === "load") {
-      const result = await runLoadScenario(scenario, settings, log);
+      const result = await runLoadScenario(scenario, settings, log, tls?.dir);
       loads.push(result);
       section = renderLoadTable(result);
+    } else if (scenario.kind === "websocket") {
+      const result = await runWebSocketScenario(scenario, settings, log);
+      websockets.push(result);
+      section = renderWebSocketTable(result);
     } else {
       const result = await runMemoryScenario(scenario, settings, log);
       memories.push(result);
@@ -100,9 +120,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${section}\n\n`);
   }
   // The verdicts go first in the file, where a reader looks; on the terminal they come last.
-  const targets = renderTargets(evaluateTargets(loads, memories));
+  const targets = renderTargets(evaluateTargets(loads, memories, websockets));
   if (targets !== "") process.stdout.write(`${targets}\n\n`);
-  sections.unshift(header, ...(targets === "" ? [] : [targets]), "## Scenarios");
+  const reference = renderReference(loads);
+  if (reference !== "") process.stdout.write(`${reference}\n\n`);
+  const summaries = [targets, reference].filter((text) => text !== "");
+  sections.unshift(header, ...summaries, "## Scenarios");
   writeFileSync(resultsFile, `${sections.join("\n\n")}\n`);
   log(`bench: results written to ${resultsFile}`);
 }

@@ -44,6 +44,12 @@ export interface LoadScenario {
   pipelineDepth?: number;
   /** Emphasis for the report: which columns matter most. */
   focus?: "errors" | "cpu";
+  /** Over HTTPS (TLS 1.3, bench/tls-files.ts); the baseline is then node:https. */
+  tls?: boolean;
+  /** The Hono app on each fetch-handler host; the baseline is then @hono/node-server. */
+  fetchApp?: boolean;
+  /** Each connection carries one request and is closed (`Connection: close`): new connections per second. */
+  closeEachRequest?: boolean;
 }
 
 export interface MemoryScenario {
@@ -54,11 +60,28 @@ export interface MemoryScenario {
   quickConnections: number;
 }
 
-export type Scenario = LoadScenario | MemoryScenario;
+/**
+ * WebSocket scenarios, loaded by bench/ws-client.ts (a separate process on the load core): echo of
+ * small messages, a broadcast to every subscriber of one topic, and memory per idle WebSocket.
+ */
+export interface WebSocketScenario {
+  kind: "websocket";
+  id: number;
+  title: string;
+  mode: "echo" | "broadcast" | "idle";
+  connections: number;
+  /** Idle mode under --quick. */
+  quickConnections?: number;
+  /** Messages in flight per connection (echo) or published and not yet delivered (broadcast). */
+  window: number;
+  messageBytes: number;
+}
+
+export type Scenario = LoadScenario | MemoryScenario | WebSocketScenario;
 
 const hello: ExpectedResponse = { status: 200, contentType: TEXT_TYPE, body: Buffer.from(HELLO) };
 
-export const SCENARIOS: readonly Scenario[] = [
+const BASE_SCENARIOS: readonly Scenario[] = [
   {
     kind: "load",
     id: 1,
@@ -159,7 +182,93 @@ export const SCENARIOS: readonly Scenario[] = [
     connections: 10_000,
     quickConnections: 2_000,
   },
+  {
+    kind: "load",
+    id: 11,
+    title: "HTTPS GET / plaintext, keep-alive",
+    method: "GET",
+    path: "/",
+    connections: 100,
+    tls: true,
+    focus: "cpu",
+    expect: hello,
+  },
+  {
+    kind: "load",
+    id: 12,
+    title: `HTTPS POST /echo with a ${ECHO_BODY_BYTES}-byte JSON body, keep-alive`,
+    method: "POST",
+    path: "/echo",
+    connections: 100,
+    script: "echo.lua",
+    requestBody: makeEchoBody(),
+    tls: true,
+    focus: "cpu",
+    expect: {
+      status: 200,
+      contentType: JSON_TYPE,
+      body: Buffer.from(JSON.stringify({ ok: true, n: ECHO_KEYS })),
+    },
+  },
+  {
+    kind: "load",
+    id: 13,
+    title: "HTTPS new connections: one GET / per connection (TLS handshake each)",
+    method: "GET",
+    path: "/",
+    connections: 100,
+    tls: true,
+    closeEachRequest: true,
+    focus: "cpu",
+    expect: hello,
+  },
+  {
+    kind: "websocket",
+    id: 14,
+    title: "WebSocket echo of 16-byte messages",
+    mode: "echo",
+    connections: 100,
+    window: 1,
+    messageBytes: 16,
+  },
+  {
+    kind: "websocket",
+    id: 15,
+    title: "WebSocket broadcast of 16-byte messages to every subscriber",
+    mode: "broadcast",
+    connections: 1000,
+    window: 4,
+    messageBytes: 16,
+  },
+  {
+    kind: "websocket",
+    id: 16,
+    title: "memory per idle WebSocket",
+    mode: "idle",
+    connections: 10_000,
+    quickConnections: 2_000,
+    window: 0,
+    messageBytes: 0,
+  },
 ];
+
+export const SCENARIOS: readonly Scenario[] = [...BASE_SCENARIOS, ...fetchScenarios(17)];
+
+/**
+ * One Hono app served by slow-serv, @hono/node-server (the baseline), srvx and Bun: plain text,
+ * JSON, a routed parameter and a 1 KB JSON POST, as scenarios 1, 2, 3 and 5 ask of the frameworks.
+ */
+function fetchScenarios(firstId: number): LoadScenario[] {
+  return [1, 2, 3, 5].map((id, index) => {
+    const framework = BASE_SCENARIOS.find((scenario) => scenario.id === id) as LoadScenario;
+    return {
+      ...framework,
+      id: firstId + index,
+      title: `Hono app: ${framework.title}`,
+      fetchApp: true,
+    };
+  });
+}
 
 export function findScenario(id: number): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.id === id);

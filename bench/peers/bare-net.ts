@@ -105,7 +105,7 @@ function serve(socket: Socket): void {
 
 await runPeer({
   name: "bare-net",
-  unsupported: ["session"],
+  unsupported: ["session", "tls"],
   async start(port) {
     const server: Server = createServer({ noDelay: true }, serve);
     await new Promise<void>((resolve, reject) => {

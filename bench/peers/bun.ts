@@ -17,13 +17,30 @@ import { countWithSession, createSessionSealer } from "./session-cookie.js";
 
 interface BunServer {
   stop(closeActiveConnections?: boolean): void;
+  upgrade(request: Request, options: { data: SocketData }): boolean;
+  publish(topic: string, message: string | Uint8Array): number;
+}
+interface SocketData {
+  broadcast: boolean;
+}
+interface BunWebSocket {
+  readonly data: SocketData;
+  send(message: string | Uint8Array): number;
+  subscribe(topic: string): void;
 }
 interface BunRuntime {
   serve(options: {
     port: number;
     hostname: string;
     idleTimeout?: number;
-    fetch(request: Request): Response | Promise<Response>;
+    tls?: { cert: string; key: string };
+    fetch(request: Request, server: BunServer): Response | Promise<Response> | undefined;
+    websocket?: {
+      perMessageDeflate: boolean;
+      idleTimeout: number;
+      open(socket: BunWebSocket): void;
+      message(socket: BunWebSocket, message: string | Uint8Array): void;
+    };
   }): BunServer;
 }
 
@@ -37,8 +54,22 @@ function reply(body: string | Uint8Array, type: string, extra?: Record<string, s
   return new Response(body, { status: 200, headers: { "content-type": type, ...extra } });
 }
 
-async function handle(request: Request): Promise<Response> {
+/** /ws/echo and /ws/broadcast for the WebSocket scenarios; everything else is HTTP. */
+function upgrade(request: Request, server: BunServer, pathname: string): Response | undefined {
+  const broadcast = pathname === "/ws/broadcast";
+  if (!broadcast && pathname !== "/ws/echo") return undefined;
+  return server.upgrade(request, { data: { broadcast } })
+    ? undefined
+    : new Response("Upgrade Required", { status: 426 });
+}
+
+function handle(request: Request, server: BunServer): Response | Promise<Response> | undefined {
   const { pathname } = new URL(request.url);
+  if (pathname.startsWith("/ws/")) return upgrade(request, server, pathname);
+  return handleHttp(request, pathname);
+}
+
+async function handleHttp(request: Request, pathname: string): Promise<Response> {
   if (request.method === "GET") {
     if (pathname === "/") return reply(HELLO, TEXT_TYPE);
     if (pathname === "/json") return reply(jsonText, JSON_TYPE);
@@ -59,11 +90,30 @@ async function handle(request: Request): Promise<Response> {
 
 await runPeer({
   name: "bun",
-  async start(port) {
+  async start(port, tls) {
     const bun = (globalThis as { Bun?: BunRuntime }).Bun;
     if (bun === undefined)
       throw new Error("the bun peer must run under Bun: bun build/bench/peers/bun.js");
-    const server = bun.serve({ port, hostname: HOST, idleTimeout: 120, fetch: handle });
+    const server = bun.serve({
+      port,
+      hostname: HOST,
+      idleTimeout: 120,
+      fetch: handle,
+      websocket: {
+        perMessageDeflate: false,
+        idleTimeout: 120,
+        open(socket) {
+          if (socket.data.broadcast) socket.subscribe("all");
+        },
+        message(socket, message) {
+          if (socket.data.broadcast) server.publish("all", message);
+          else socket.send(message);
+        },
+      },
+      ...(tls === undefined
+        ? {}
+        : { tls: { cert: tls.cert.toString("latin1"), key: tls.key.toString("latin1") } }),
+    });
     return { close: async () => server.stop(true) };
   },
 });

@@ -1,5 +1,7 @@
 // Shared by every peer server: the fixed responses, the route table, and the small control
 // protocol the harness speaks over stdin/stdout (so no extra HTTP route skews the router).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 export const HOST = "127.0.0.1";
@@ -41,11 +43,34 @@ export interface PeerStartResult {
   close(): Promise<void>;
 }
 
+/** Certificate and key (PEM) for the TLS scenarios, made by the harness for each run. */
+export interface PeerTls {
+  cert: Buffer;
+  key: Buffer;
+  /** The directory of cert.pem and key.pem, for servers that take file names. */
+  dir: string;
+}
+
 export interface PeerDefinition {
   name: string;
   /** Scenario features this peer cannot serve (reported to the harness, shown as "n/a"). */
   unsupported?: readonly string[];
-  start(port: number): Promise<PeerStartResult>;
+  /** `tls` is given for the TLS scenarios; a peer without "tls" in `unsupported` must serve HTTPS. */
+  start(port: number, tls: PeerTls | undefined): Promise<PeerStartResult>;
+}
+
+/** `--tls DIR`: DIR holds cert.pem and key.pem (see bench/tls-files.ts). */
+export function parseTls(argv: readonly string[]): PeerTls | undefined {
+  const index = argv.indexOf("--tls");
+  if (index < 0) return undefined;
+  const dir = argv[index + 1];
+  if (dir === undefined)
+    throw new Error("peer: --tls needs a directory holding cert.pem and key.pem");
+  return {
+    cert: readFileSync(join(dir, "cert.pem")),
+    key: readFileSync(join(dir, "key.pem")),
+    dir,
+  };
 }
 
 export function parsePort(argv: readonly string[]): number {
@@ -90,8 +115,13 @@ function memorySnapshot(): Record<string, number | boolean> {
  * Exits when stdin closes, so an orphaned peer never outlives a crashed harness.
  */
 export async function runPeer(definition: PeerDefinition): Promise<void> {
-  const port = parsePort(process.argv.slice(2));
-  const started = await definition.start(port);
+  const argv = process.argv.slice(2);
+  const port = parsePort(argv);
+  const tls = parseTls(argv);
+  if (tls !== undefined && definition.unsupported?.includes("tls") === true) {
+    throw new Error(`peer ${definition.name} does not serve TLS`);
+  }
+  const started = await definition.start(port, tls);
   let closing = false;
   const shutdown = async (code: number): Promise<void> => {
     if (closing) return;

@@ -1,5 +1,6 @@
 // Express 5 with its JSON body parser. ETag and X-Powered-By are off so the bytes match the peers.
 import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import express from "express";
 import {
   BODY_64K,
@@ -20,7 +21,7 @@ const sealer = createSessionSealer();
 
 await runPeer({
   name: "express",
-  async start(port) {
+  async start(port, tls) {
     const app = express();
     app.disable("x-powered-by");
     app.set("etag", false);
@@ -46,6 +47,12 @@ await runPeer({
       response.set(result.headers).type(TEXT_TYPE).send(result.body);
     });
     const server = await new Promise<Server>((resolve, reject) => {
+      if (tls !== undefined) {
+        const created = createHttpsServer({ cert: tls.cert, key: tls.key }, app);
+        created.once("error", reject);
+        created.listen(port, HOST, () => resolve(created));
+        return;
+      }
       const created = app.listen(port, HOST, (error?: Error) =>
         error ? reject(error) : resolve(created),
       );

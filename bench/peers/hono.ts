@@ -1,53 +1,26 @@
-// Hono on @hono/node-server. Content types are passed explicitly because Hono's defaults
-// (`text/plain; charset=UTF-8`, `application/json`) differ in bytes from the other peers.
+// Hono on @hono/node-server, with its defaults: the baseline of the fetch-handler scenarios
+// (17-20), where the same Hono app (hono-app.ts) runs on slow-serv, srvx and Bun.
 import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { serve } from "@hono/node-server";
-import { Hono } from "hono";
-import {
-  BODY_64K,
-  echoReply,
-  HELLO,
-  HELLO_JSON,
-  HOST,
-  JSON_TYPE,
-  KEEP_ALIVE_MS,
-  OCTET_TYPE,
-  PARAM_ROUTE_PREFIXES,
-  runPeer,
-  TEXT_TYPE,
-  userBody,
-} from "./common.js";
-import { countWithSession, createSessionSealer } from "./session-cookie.js";
-
-const sealer = createSessionSealer();
-const textHeaders = { "content-type": TEXT_TYPE };
-const jsonHeaders = { "content-type": JSON_TYPE };
-// A copy: Hono's types (and Response) want a Uint8Array over a plain, unshared ArrayBuffer.
-const octetBody = new Uint8Array(BODY_64K);
+import { HOST, KEEP_ALIVE_MS, runPeer } from "./common.js";
+import { createHonoApp } from "./hono-app.js";
 
 await runPeer({
   name: "hono",
-  async start(port) {
-    const app = new Hono();
-    app.get("/", (c) => c.text(HELLO, 200, textHeaders));
-    app.get("/json", (c) => c.json(HELLO_JSON, 200, jsonHeaders));
-    app.get("/64k", (c) =>
-      c.body(octetBody, 200, {
-        "content-type": OCTET_TYPE,
-        "content-length": String(octetBody.length),
-      }),
-    );
-    for (const prefix of PARAM_ROUTE_PREFIXES) {
-      app.get(`${prefix}/:id`, (c) => c.text(userBody(c.req.param("id")), 200, textHeaders));
-    }
-    app.post("/echo", async (c) => c.json(echoReply(await c.req.json()), 200, jsonHeaders));
-    app.get("/session", (c) => {
-      const result = countWithSession(sealer, c.req.header("cookie"));
-      return c.text(result.body, 200, { ...textHeaders, ...result.headers });
-    });
+  async start(port, tls) {
+    const app = createHonoApp();
     const server = await new Promise<Server>((resolve) => {
-      const created = serve({ fetch: app.fetch, port, hostname: HOST }, () =>
-        resolve(created as Server),
+      const created = serve(
+        {
+          fetch: app.fetch,
+          port,
+          hostname: HOST,
+          ...(tls === undefined
+            ? {}
+            : { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }),
+        },
+        () => resolve(created as Server),
       ) as Server;
       created.keepAliveTimeout = KEEP_ALIVE_MS;
     });

@@ -1,5 +1,6 @@
 // Baseline: plain node:http with a hand-written dispatch, as an app without a framework would do.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import {
   BODY_64K,
   echoReply,
@@ -80,8 +81,12 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
 
 await runPeer({
   name: "node-http",
-  async start(port) {
-    const server = createServer(handle);
+  async start(port, tls) {
+    // The TLS scenarios' baseline is node:https: the same handler behind https.createServer.
+    const server =
+      tls === undefined
+        ? createServer(handle)
+        : createHttpsServer({ cert: tls.cert, key: tls.key }, handle);
     server.keepAliveTimeout = KEEP_ALIVE_MS;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

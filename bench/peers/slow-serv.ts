@@ -47,9 +47,14 @@ const sessionSupported = installSessionRoute(app);
 
 await runPeer({
   name: "slow-serv",
-  unsupported: sessionSupported ? [] : ["session"],
-  async start(port) {
-    await app.run({ port, host: HOST });
+  // WebSocket routes arrive with app.ws (issue 16).
+  unsupported: sessionSupported ? ["websocket"] : ["session", "websocket"],
+  async start(port, tls) {
+    await app.run({
+      port,
+      host: HOST,
+      ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }),
+    });
     return { close: () => app.close() };
   },
 });

@@ -3,10 +3,33 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { VerificationError, verifyPeer } from "../../bench/measure-load.js";
-import { type PeerName, readPeerMemory, startPeer, unavailableReason } from "../../bench/peers.js";
+import {
+  notMeasuredReason,
+  type PeerName,
+  readPeerMemory,
+  startPeer,
+  unavailableReason,
+} from "../../bench/peers.js";
 import { SCENARIOS } from "../../bench/scenarios.js";
+import { makeTlsFiles } from "../../bench/tls-files.js";
 
-const candidates: PeerName[] = ["node-http", "fastify", "hono", "express", "slow-serv", "bare-net"];
+const candidates: PeerName[] = [
+  "node-http",
+  "fastify",
+  "hono",
+  "express",
+  "slow-serv",
+  "bare-net",
+  "uws",
+  "hono-srvx",
+  "hono-slow-serv",
+];
+const tlsCandidates: PeerName[] = [
+  ...candidates.filter((name) => !name.startsWith("hono-")),
+  "nginx",
+];
+const plainScenarios = SCENARIOS.filter((scenario) => scenario.kind === "load" && !scenario.tls);
+const tlsScenarios = SCENARIOS.filter((scenario) => scenario.kind === "load" && scenario.tls);
 
 for (const name of candidates) {
   const reason = unavailableReason(name);
@@ -15,8 +38,8 @@ for (const name of candidates) {
   }, async () => {
     const peer = await startPeer(name, undefined);
     try {
-      for (const scenario of SCENARIOS) {
-        if (scenario.kind !== "load") continue;
+      for (const scenario of plainScenarios) {
+        if (scenario.kind !== "load" || notMeasuredReason(name, scenario) !== undefined) continue;
         if (scenario.feature !== undefined && peer.unsupported.includes(scenario.feature)) continue;
         const headers = await verifyPeer(scenario, peer);
         if (scenario.feature === "session")
@@ -31,6 +54,40 @@ for (const name of candidates) {
     assert.notEqual(peer.child.process.exitCode ?? peer.child.process.signalCode, null);
   });
 }
+
+for (const name of tlsCandidates) {
+  const scenarios = tlsScenarios.filter(
+    (scenario) => notMeasuredReason(name, scenario) === undefined,
+  );
+  const reason =
+    unavailableReason(name) ?? (scenarios.length === 0 ? "not measured over TLS" : undefined);
+  test(`peer ${name} gives the expected response over TLS`, { skip: reason }, async () => {
+    const tls = makeTlsFiles();
+    const peer = await startPeer(name, undefined, tls.dir);
+    try {
+      for (const scenario of scenarios) {
+        if (scenario.kind !== "load") continue;
+        const headers = await verifyPeer(scenario, peer);
+        assert.deepEqual(headers, scenario.closeEachRequest ? ["Connection: close"] : []);
+      }
+    } finally {
+      await peer.stop();
+      tls.remove();
+    }
+    assert.notEqual(peer.child.process.exitCode ?? peer.child.process.signalCode, null);
+  });
+}
+
+test("nginx joins the TLS GET scenarios only, bare-net no TLS scenario, and the C++ servers no heap comparison", () => {
+  const byId = (id: number) => SCENARIOS.find((scenario) => scenario.id === id)!;
+  assert.equal(notMeasuredReason("nginx", byId(1)), "TLS reference only");
+  assert.equal(notMeasuredReason("nginx", byId(11)), undefined);
+  assert.equal(notMeasuredReason("nginx", byId(12)), "answers fixed GETs only");
+  assert.equal(notMeasuredReason("bare-net", byId(13)), "no TLS path");
+  assert.equal(notMeasuredReason("bare-net", byId(1)), undefined);
+  assert.equal(notMeasuredReason("uws", byId(10)), "not a Node heap");
+  assert.equal(notMeasuredReason("slow-serv", byId(10)), undefined);
+});
 
 test("a peer whose response differs is refused with the peer's name and the difference", async () => {
   const { createServer } = await import("node:http");
@@ -54,5 +111,31 @@ test("a peer whose response differs is refused with the peer's name and the diff
     );
   } finally {
     server.close();
+  }
+});
+
+test("the ws peer echoes and broadcasts as every WebSocket peer must", async () => {
+  const { verifyWebSocketPeer } = await import("../../bench/measure-ws.js");
+  const peer = await startPeer("ws", undefined);
+  try {
+    await verifyWebSocketPeer(peer.port);
+  } finally {
+    await peer.stop();
+  }
+});
+
+test("a WebSocket peer that does not echo is refused", async () => {
+  const { verifyWebSocketPeer } = await import("../../bench/measure-ws.js");
+  const { WebSocketServer } = await import("ws");
+  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  server.on("connection", (socket) => socket.on("message", () => socket.send("something else")));
+  await new Promise((resolve) => server.once("listening", resolve));
+  const address = server.address();
+  assert.ok(typeof address === "object" && address !== null);
+  try {
+    await assert.rejects(verifyWebSocketPeer(address.port), /\/ws\/echo answered something else/);
+  } finally {
+    for (const client of server.clients) client.terminate();
+    await new Promise((resolve) => server.close(resolve));
   }
 });

@@ -38,11 +38,15 @@ test("CPU per request converts clock ticks to microseconds", () => {
 
 test("this process's own counters are readable and CPU time grows with work", () => {
   const before = readCpuTicks(process.pid);
-  const deadline = Date.now() + 60;
+  // Spin until the counter moves: on a busy machine 60 ms of wall time can be less than one tick
+  // of CPU. The deadline only bounds a counter that never moves, which is the failure.
+  const deadline = Date.now() + 10_000;
   let spin = 0;
-  while (Date.now() < deadline) spin++;
+  while (readCpuTicks(process.pid) === before && Date.now() < deadline) {
+    for (let index = 0; index < 100_000; index++) spin++;
+  }
   assert.ok(spin > 0);
-  assert.ok(readCpuTicks(process.pid) > before);
+  assert.ok(readCpuTicks(process.pid) > before, "no CPU tick counted after 10 s of spinning");
   assert.ok(readRssKb(process.pid) > 1000);
 });
 

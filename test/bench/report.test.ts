@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { LoadScenarioResult } from "../../bench/measure-load.js";
-import { formatLatency, renderLoadTable } from "../../bench/report.js";
+import { formatLatency, renderLoadTable, renderReference } from "../../bench/report.js";
 import { type LoadScenario, SCENARIOS } from "../../bench/scenarios.js";
 import { loadRound } from "./load-rounds.js";
 
@@ -84,4 +84,32 @@ test("latencies are shown in the unit that fits", () => {
   assert.equal(formatLatency(12_340), "12.34 ms");
   assert.equal(formatLatency(1_200_000), "1.20 s");
   assert.equal(formatLatency(Number.NaN), "—");
+});
+
+test("the uWebSockets.js section gives slow-serv's same-round CPU ratio per scenario it measured", () => {
+  const byId = (id: number) => SCENARIOS.find((item) => item.id === id) as LoadScenario;
+  const withUws: LoadScenarioResult = {
+    scenario: byId(11),
+    peers: [
+      {
+        peer: "slow-serv",
+        rounds: [loadRound({ rate: 1, cpu: 30 }), loadRound({ rate: 1, cpu: 20 })],
+      },
+      { peer: "uws", rounds: [loadRound({ rate: 1, cpu: 20 }), loadRound({ rate: 1, cpu: 20 })] },
+    ],
+  };
+  const withoutUws: LoadScenarioResult = {
+    scenario: byId(1),
+    peers: [{ peer: "slow-serv", rounds: [loadRound({ rate: 1, cpu: 9 })] }],
+  };
+  const markdown = renderReference([withUws, withoutUws]);
+  assert.match(markdown, /^## slow-serv against uWebSockets\.js/);
+  // Same-round ratios 1.5 and 1.0: median 1.25; the medians themselves are 25 and 20.
+  assert.match(
+    markdown,
+    /\| 11\. HTTPS GET \/ plaintext, keep-alive \| 25\.00 \| 20\.00 \| 1\.25× \|/,
+  );
+  assert.doesNotMatch(markdown, /\| 1\. /, "a scenario without uWebSockets.js has no row");
+  assert.equal(renderReference([withoutUws]), "");
+  assert.match(renderLoadTable(withUws), /\| CPU vs node:https \|/);
 });

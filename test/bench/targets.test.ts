@@ -2,8 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { LoadScenarioResult } from "../../bench/measure-load.js";
 import type { MemoryRound, MemoryScenarioResult } from "../../bench/measure-memory.js";
+import type { WebSocketRound, WebSocketScenarioResult } from "../../bench/measure-ws.js";
 import type { PeerName } from "../../bench/peers.js";
-import { type LoadScenario, type MemoryScenario, SCENARIOS } from "../../bench/scenarios.js";
+import {
+  type LoadScenario,
+  type MemoryScenario,
+  SCENARIOS,
+  type WebSocketScenario,
+} from "../../bench/scenarios.js";
 import { evaluateTargets, renderTargets, type TargetOutcome } from "../../bench/targets.js";
 import { loadRound, type RoundSpec } from "./load-rounds.js";
 
@@ -87,46 +93,97 @@ test("scenario 7 is short with a single timeout, however fast", () => {
   );
 });
 
-test("scenario 8 compares CPU per request, lower is better, and 10 the heap per connection", () => {
+test("scenario 8 is judged by slow-serv's CPU above bare-net's, and 10 by the heap per connection", () => {
   const outcomes = byScenario(
     evaluateTargets(
       [
         load(8, {
-          // Same-round CPU ratios 0.7, 0.8, 0.6: median 0.7 ≤ 0.75, although req/s is equal (the
-          // ratio of the medians, 30 / 50, would be 0.6).
+          // Same-round margins 2, 5, 3.5: median 3.5 ≤ 4, and below node:http's (10, 12, 9: 10).
           "slow-serv": [
-            { rate: 20_000, cpu: 21 },
-            { rate: 20_000, cpu: 40 },
-            { rate: 20_000, cpu: 30 },
+            { rate: 20_000, cpu: 22 },
+            { rate: 20_000, cpu: 35 },
+            { rate: 20_000, cpu: 28.5 },
           ],
           "node-http": [
             { rate: 20_000, cpu: 30 },
-            { rate: 20_000, cpu: 50 },
-            { rate: 20_000, cpu: 50 },
+            { rate: 20_000, cpu: 42 },
+            { rate: 20_000, cpu: 34 },
+          ],
+          "bare-net": [
+            { rate: 20_000, cpu: 20 },
+            { rate: 20_000, cpu: 30 },
+            { rate: 20_000, cpu: 25 },
           ],
         }),
       ],
       [memory(1.52)],
     ),
   );
-  assert.equal(outcomes.get(8)!.value, 0.7);
+  assert.equal(outcomes.get(8)!.value, 3.5);
+  assert.equal(outcomes.get(8)!.baselineMargin, 10);
   assert.equal(outcomes.get(8)!.met, true);
-  assert.match(renderTargets([outcomes.get(8)!]), /\| 0\.70× \| met \|/);
+  assert.match(renderTargets([outcomes.get(8)!]), /\| 3\.50 µs \(node:http 10\.00 µs\) \| met \|/);
   assert.equal(outcomes.get(10)!.value, 1.52);
   assert.equal(outcomes.get(10)!.met, false);
 });
 
-test("a ratio is only called load-bound when wrk saturated its core for both servers", () => {
-  const judge = (baselineShare: number) =>
-    judgeOnly(6, {
-      "slow-serv": [{ rate: 19_000, wrkShare: 0.99 }],
-      "node-http": [{ rate: 20_000, wrkShare: baselineShare }],
+test("scenario 8 is short above 4 µs, or when node:http's own margin is smaller", () => {
+  const judge = (slow: number, node: number) =>
+    judgeOnly(8, {
+      "slow-serv": [{ rate: 20_000, cpu: slow }],
+      "node-http": [{ rate: 20_000, cpu: node }],
+      "bare-net": [{ rate: 20_000, cpu: 20 }],
     });
-  const bound = judge(0.98);
-  assert.equal(bound.met, false);
+  assert.equal(judge(24, 30).met, true);
+  assert.equal(judge(24.5, 30).met, false, "4.5 µs above bare-net");
+  assert.equal(judge(23, 22).met, false, "node:http closer to the floor");
+  assert.equal(
+    judgeOnly(8, { "slow-serv": [{ rate: 1, cpu: 1 }], "node-http": [{ rate: 1, cpu: 2 }] }).met,
+    undefined,
+    "without bare-net the margin is not measured",
+  );
+});
+
+test("a load-bound scenario is judged by CPU per request instead of req/s", () => {
+  const judge = (share: number, cpu: number) =>
+    judgeOnly(6, {
+      "slow-serv": [{ rate: 19_000, cpu, wrkShare: share }],
+      "node-http": [{ rate: 20_000, cpu: 40, wrkShare: 0.99 }],
+    });
+  const bound = judge(0.99, 28);
   assert.equal(bound.loadBound, true);
-  assert.match(renderTargets([bound]), /\| 6 \| .* \| 0\.95× \| \*\*short\*\* \| load-bound/);
-  assert.equal(judge(0.7).loadBound, false);
+  assert.equal(bound.judgedBy, "cpu");
+  assert.equal(bound.value, 0.7);
+  assert.equal(bound.met, true, "0.70× node:http's CPU ≤ 0.8, although req/s is 0.95×");
+  assert.match(renderTargets([bound]), /\| 6 \| .* \| 0\.70× CPU \| met \| load-bound/);
+  assert.equal(judge(0.99, 34).met, false, "0.85× CPU > 0.8");
+  const free = judge(0.7, 28);
+  assert.equal(free.loadBound, false);
+  assert.equal(free.judgedBy, "throughput");
+  assert.equal(free.met, false, "not load-bound: 0.95× req/s < 1");
+  // Elsewhere the CPU bound is the inverse of the req/s bound: 1.6× ⇒ ≤ 0.625× CPU.
+  const one = judgeOnly(1, {
+    "slow-serv": [{ rate: 30_000, cpu: 12.4, wrkShare: 0.97 }],
+    "node-http": [{ rate: 20_000, cpu: 20 }],
+  });
+  assert.equal(one.bound, 0.625);
+  assert.equal(one.met, true);
+});
+
+test("the TLS scenarios compare CPU per request with node:https", () => {
+  const judge = (id: number, cpu: number) =>
+    judgeOnly(id, {
+      "slow-serv": [{ rate: 10_000, cpu }],
+      "node-http": [{ rate: 10_000, cpu: 100 }],
+    });
+  assert.equal(judge(11, 62).met, true);
+  assert.equal(judge(12, 63).met, false, "1/1.6 = 0.625");
+  assert.equal(judge(13, 100).met, true, "handshakes level with node:https");
+  assert.equal(judge(13, 101).met, false);
+  assert.match(
+    renderTargets([judge(11, 62)]),
+    /\| 11 \| ≤ 0\.63× node:https's CPU per request \| 0\.62× \| met/,
+  );
 });
 
 test("without slow-serv or node:http a target is not measured rather than failed", () => {
@@ -134,16 +191,62 @@ test("without slow-serv or node:http a target is not measured rather than failed
   assert.equal(outcome.met, undefined);
   assert.match(
     renderTargets([outcome]),
-    /\| 1 \| ≥ 1\.6× node:http's req\/s \| not measured \| — \|/,
+    /\| 1 \| ≥ 1\.6× node:http's req\/s \(load-bound: ≤ 0\.63× its CPU per request\) \| not measured \| — \|/,
   );
   assert.equal(renderTargets([]), "");
 });
 
 test("a ratio that two decimals would round onto its bound gets a third", () => {
-  const outcome = judgeOnly(8, {
-    "slow-serv": [{ rate: 20_000, cpu: 30.04 }],
-    "node-http": [{ rate: 20_000, cpu: 40 }],
+  const outcome = judgeOnly(11, {
+    "slow-serv": [{ rate: 20_000, cpu: 62.6 }],
+    "node-http": [{ rate: 20_000, cpu: 100 }],
   });
   assert.equal(outcome.met, false);
-  assert.match(renderTargets([outcome]), /\| 0\.751× \| \*\*short\*\* \|/);
+  assert.match(renderTargets([outcome]), /\| 0\.626× \| \*\*short\*\* \|/);
+});
+
+test("WebSocket targets: messages per second against ws, and heap per idle socket below ws's", () => {
+  const scenario = (id: number) => SCENARIOS.find((item) => item.id === id) as WebSocketScenario;
+  const round = (messagesPerSecond: number, heapKbPerSocket = Number.NaN): WebSocketRound => ({
+    messagesPerSecond,
+    cpuUsPerMessage: 5,
+    loadCoreShare: 0.5,
+    sockets: 100,
+    alive: 100,
+    heapKbPerSocket,
+    rssKbPerSocket: Number.NaN,
+    errors: 0,
+  });
+  const result = (
+    id: number,
+    slow: WebSocketRound[],
+    ws: WebSocketRound[],
+  ): WebSocketScenarioResult => ({
+    scenario: scenario(id),
+    peers: [
+      { peer: "slow-serv", rounds: slow },
+      { peer: "ws", rounds: ws },
+    ],
+  });
+  const outcomes = byScenario(
+    evaluateTargets(
+      [],
+      [],
+      [
+        result(14, [round(30_000), round(28_000)], [round(20_000), round(20_000)]),
+        result(15, [round(39_000)], [round(20_000)]),
+        result(16, [round(0, 1.2)], [round(0, 2.4)]),
+      ],
+    ),
+  );
+  assert.equal(outcomes.get(14)!.value, 1.45);
+  assert.equal(outcomes.get(14)!.met, false);
+  assert.equal(outcomes.get(15)!.value, 1.95);
+  assert.equal(outcomes.get(15)!.met, false);
+  assert.equal(outcomes.get(16)!.value, 0.5);
+  assert.equal(outcomes.get(16)!.met, true);
+  assert.match(
+    renderTargets([outcomes.get(16)!]),
+    /\| 16 \| heap per idle WebSocket below ws's \| 0\.50× \| met/,
+  );
 });

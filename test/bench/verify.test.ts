@@ -83,3 +83,21 @@ test("waiting for a port gives up after its deadline", async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await assert.rejects(waitForPort(address.port, 200), /did not accept within 200 ms/);
 });
+
+test("chunked framing is accepted only where the host decides the framing", () => {
+  const expected = { status: 200, contentType: "text/plain", body: Buffer.from("hi") };
+  const chunked = {
+    status: 200,
+    contentType: "text/plain",
+    contentLength: undefined,
+    transferEncoding: "chunked",
+    setCookie: undefined,
+    body: Buffer.from("hi"),
+  };
+  assert.match(diffResponse(expected, chunked).join("\n"), /framing: expected content-length: 2/);
+  assert.deepEqual(diffResponse(expected, chunked, true), []);
+  assert.match(
+    diffResponse(expected, { ...chunked, body: Buffer.from("ho") }, true).join("\n"),
+    /body: expected 2 bytes/,
+  );
+});
