@@ -45,10 +45,26 @@ app.post("/echo", async (request, response) => {
 });
 const sessionSupported = installSessionRoute(app);
 
+// The WebSocket scenarios (14-16): compression off, as in every WebSocket peer; no Origin check to
+// pass, since the load generator sends none. /ws/broadcast publishes to every subscriber, the
+// sender included, as the other peers' broadcasts do.
+app.ws("/ws/echo", {
+  message(ws, message, isBinary) {
+    ws.send(message, { binary: isBinary });
+  },
+});
+app.ws("/ws/broadcast", {
+  open(ws) {
+    ws.subscribe("all");
+  },
+  message(_ws, message, isBinary) {
+    app.publish("all", message, { binary: isBinary });
+  },
+});
+
 await runPeer({
   name: "slow-serv",
-  // WebSocket routes arrive with app.ws (issue 16).
-  unsupported: sessionSupported ? ["websocket"] : ["session", "websocket"],
+  unsupported: sessionSupported ? [] : ["session"],
   async start(port, tls) {
     await app.run({
       port,
