@@ -100,6 +100,8 @@ export class HttpEngine implements ConnectionOwner, SessionHost {
   #closing = false;
   #closed: Promise<void> | undefined = undefined;
   #allClosed: (() => void) | undefined = undefined;
+  /** Every connection of the shutdown has closed: nothing accepted after this is served. */
+  #drained = false;
   /** Work handlers asked graceful shutdown to wait for (`waitUntil`). */
   readonly #pending = new Set<Promise<void>>();
 
@@ -215,7 +217,8 @@ export class HttpEngine implements ConnectionOwner, SessionHost {
     // While a shutdown drains, a connection accepted before it began (one that was passing the
     // PROXY gate meanwhile) is still served: its answer closes it. Refused, it would fail a
     // request during every reload.
-    const refuse = this.#closing && (this.#allClosed === undefined || peer === undefined);
+    // (Also during the loop turns close() waits before it starts draining.)
+    const refuse = this.#closing && (this.#drained || peer === undefined);
     if (refuse || (max > 0 && this.#connections.size >= max)) {
       socket.on("error", () => {});
       socket.end(protocolErrorResponse(503, "Too many connections; retry shortly"));
@@ -390,6 +393,7 @@ export class HttpEngine implements ConnectionOwner, SessionHost {
       await drained;
       clearTimeout(timer);
     }
+    this.#drained = true;
     await this.#settlePending(deadline);
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
