@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
+/** How long any one wait on the cluster may take (forks are slow on a loaded machine). */
+const LIMIT_MS = 60_000;
 const SCRIPT = fileURLToPath(new URL("./fixtures/cluster-app.js", import.meta.url));
 
 /** The cluster fixture in a child process, with its stderr lines collected as they come. */
@@ -34,19 +36,38 @@ class Cluster {
   /** All matches of `pattern` in the log once there are at least `count` of them. */
   async lines(pattern: RegExp, count: number): Promise<RegExpMatchArray[]> {
     const matches = (): RegExpMatchArray[] => [...this.log.matchAll(new RegExp(pattern, "gm"))];
+    // Bounded, so a failing test still reaches its finally and kills the cluster.
+    const deadline = Date.now() + LIMIT_MS;
     while (matches().length < count) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
         assert.fail(`exited before ${count}× ${pattern}:\n${this.log}`);
       }
+      if (Date.now() >= deadline) assert.fail(`no ${count}× ${pattern} in:\n${this.log}`);
       await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          this.#waiters.delete(wake);
+        const timer = setTimeout(wake, deadline - Date.now());
+        const waiters = this.#waiters;
+        function wake(): void {
+          clearTimeout(timer);
+          waiters.delete(wake);
           resolve();
-        };
-        this.#waiters.add(wake);
+        }
+        waiters.add(wake);
       });
     }
     return matches();
+  }
+
+  /** The primary's exit code and signal; fails (rather than hangs) if it does not exit. */
+  async exit(): Promise<[number | null, NodeJS.Signals | null]> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`did not exit:\n${this.log}`)), LIMIT_MS);
+    });
+    try {
+      return await Promise.race([this.exited, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The port the workers listen on (they report it; node:cluster gives all of them the same). */
@@ -103,7 +124,7 @@ describe("runWorkers", { timeout: 150_000, concurrency: true }, () => {
       assert.deepEqual(pids, workerPids);
       assert.ok(!pids.has(String(cluster.child.pid)), "the primary must not serve requests");
       cluster.child.kill("SIGTERM");
-      const [code] = await cluster.exited;
+      const [code] = await cluster.exit();
       assert.equal(code, 0, cluster.log);
       assert.match(cluster.log, /started 2 workers/);
       assert.match(cluster.log, /SIGTERM: shutting down workers gracefully/);
@@ -129,7 +150,7 @@ describe("runWorkers", { timeout: 150_000, concurrency: true }, () => {
       async (cluster) => {
         const port = await cluster.port();
         await fetch(`http://127.0.0.1:${port}/crash`).catch(() => undefined);
-        const [code] = await cluster.exited;
+        const [code] = await cluster.exit();
         assert.equal(code, 1, cluster.log);
         assert.equal(cluster.log.match(/^listening /gm)?.length, 1, cluster.log);
         assert.match(cluster.log, /too many worker crashes; giving up/);
@@ -154,9 +175,9 @@ describe("runWorkers", { timeout: 150_000, concurrency: true }, () => {
             await cluster.port();
             assert.equal(cluster.log.match(/^exit 3 null$/gm)?.length, 2, cluster.log);
             cluster.child.kill("SIGTERM");
-            assert.equal((await cluster.exited)[0], 0, cluster.log);
+            assert.equal((await cluster.exit())[0], 0, cluster.log);
           } else {
-            const [code] = await cluster.exited;
+            const [code] = await cluster.exit();
             assert.equal(code, 1, cluster.log);
             assert.equal(cluster.log.match(/^exit 3 null$/gm)?.length, 2, cluster.log);
             assert.doesNotMatch(cluster.log, /^listening /m);
