@@ -35,11 +35,23 @@ function startMain(env: Record<string, string>): {
     child,
     output: () => text,
     async line(pattern) {
+      // Bounded: a line that never comes fails this test instead of hanging the file.
+      const deadline = Date.now() + 15_000;
       for (;;) {
         const match = pattern.exec(text);
         if (match) return match;
-        if (child.exitCode !== null) throw new Error(`main.js exited early:\n${text}`);
-        await new Promise<void>((resolve) => waiters.push(resolve));
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`main.js exited early:\n${text}`);
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`main.js never printed ${pattern}:\n${text}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
       }
     },
   };
@@ -59,16 +71,23 @@ describe("demo: main.js", () => {
       PORT: "0",
       DATA_DIR: dataDir,
     });
-    const [, url] = await main.line(/slow-serv demo listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    assert.ok(main.output().includes("Session key from SESSION_KEY"));
-    const response = await fetch(`${url}/`);
-    assert.equal(response.status, 200);
-    await response.arrayBuffer();
-    await main.line(/"message":"request","method":"GET","path":"\/","status":200/);
-    main.child.kill("SIGTERM");
-    const [code] = await once(main.child, "exit");
-    assert.equal(code, 0, main.output());
-    assert.ok(main.output().includes("Received SIGTERM: closing gracefully"));
+    try {
+      const [, url] = await main.line(/slow-serv demo listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      assert.ok(main.output().includes("Session key from SESSION_KEY"));
+      const response = await fetch(`${url}/`);
+      assert.equal(response.status, 200);
+      await response.arrayBuffer();
+      await main.line(/"message":"request","method":"GET","path":"\/","status":200/);
+      const exited = once(main.child, "exit");
+      main.child.kill("SIGTERM");
+      const [code] = await exited;
+      assert.equal(code, 0, main.output());
+      assert.ok(main.output().includes("Received SIGTERM: closing gracefully"));
+    } finally {
+      if (main.child.exitCode === null && main.child.signalCode === null) {
+        main.child.kill("SIGKILL");
+      }
+    }
   });
 
   it("refuses to start in production without SESSION_KEY, saying how to fix it", async () => {

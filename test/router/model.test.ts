@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { RouteError } from "../../src/app/route-params.js";
 import { type RouteLookup, Router } from "../../src/app/router.js";
 
 /**
@@ -97,6 +98,12 @@ const pathArb = fc
   .array(fc.constantFrom("a", "b", "c", "", "%61", "x%2Fy", "d"), { minLength: 1, maxLength: 5 })
   .map((segments) => `/${segments.join("/")}`);
 
+/** Whether two method lists collide: "*" only with "*", arrays when they share a method. */
+function sharesMethod(a: Route["methods"], b: Route["methods"]): boolean {
+  if (a === "*" || b === "*") return a === b;
+  return a.some((method) => b.includes(method));
+}
+
 function toPattern(segments: readonly string[]): string | undefined {
   const star = segments.indexOf("*");
   if (star !== -1 && star !== segments.length - 1) return undefined;
@@ -123,8 +130,14 @@ describe("router vs brute-force reference", () => {
             try {
               router.add(route.methods, pattern, route);
               accepted.push(route);
-            } catch {
-              // Duplicate method + pattern: the reference simply never sees it.
+            } catch (error) {
+              // Only a true duplicate (same pattern, a method in common) may be refused; the
+              // reference then simply never sees it. Any other refusal fails the property.
+              const duplicate = accepted.some(
+                (other) => other.pattern === pattern && sharesMethod(other.methods, route.methods),
+              );
+              if (!(error instanceof RouteError) || !duplicate) throw error;
+              assert.match(error.message, /is registered twice/);
             }
           }
           for (const [method, path] of requests) {

@@ -123,10 +123,12 @@ describe("keep-alive", { timeout: 10_000 }, () => {
 describe("half-close", { timeout: 10_000 }, () => {
   it("answers a request followed by FIN in full, then closes", async () => {
     const gate = deferred();
+    const started = deferred();
     await withServer(
       (app) => {
         routes(app);
         app.get("/slow", async () => {
+          started.resolve();
           await gate.promise;
           return "slow answer";
         });
@@ -134,7 +136,8 @@ describe("half-close", { timeout: 10_000 }, () => {
       async ({ port }) => {
         const client = await RawClient.connect(port);
         client.end("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
-        await new Promise((resolve) => setImmediate(resolve));
+        // The server has read the first request (and the FIN behind it) before it may answer.
+        await started.promise;
         gate.resolve();
         const raw = (await client.untilClosed()).toString("latin1");
         assert.match(raw, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nslow answer/);

@@ -185,9 +185,11 @@ describe("pipelining", { timeout: 10_000 }, () => {
 
   it("closes after the last of maxRequestsPerConnection, not after an earlier slow one", async () => {
     const gate = deferred();
+    const started = deferred();
     await withServer(
       (app) => {
         app.get("/slow", async () => {
+          started.resolve();
           await gate.promise;
           return "slow";
         });
@@ -197,6 +199,7 @@ describe("pipelining", { timeout: 10_000 }, () => {
         const client = await RawClient.connect(port);
         // All three are parsed while the first waits: only the third may say "close".
         client.write(GET("/slow") + GET("/fast") + GET("/fast"));
+        await started.promise;
         gate.resolve();
         const raw = (await client.untilClosed()).toString("latin1");
         const { responses } = parseResponses(Buffer.from(raw, "latin1"));

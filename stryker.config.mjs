@@ -1,0 +1,72 @@
+// StrykerJS configuration for `npm run mutate` (docs/testing.md). Stryker mutates the TypeScript
+// sources in a sandbox copy of the repository, `buildCommand` compiles that copy with tsc, and the
+// TAP runner runs the compiled node:test files there. Each module lists the test files that
+// exercise it; with per-test coverage (a test here is a whole file) every mutant then runs only
+// the listed files that reached its code.
+// scripts/mutate.mjs picks the module through SLOW_SERV_MUTATE and runs one module at a time.
+
+// The parser's table, header and API tests pin every byte of its decisions; the property-based
+// fuzz test and the TCP tests are left out, as they take ten times as long per mutant.
+const PARSER = ["parser/table", "parser/headers", "parser/parser-api"];
+
+/** Module name → the source it mutates and the compiled test files that exercise it. */
+export const modules = {
+  parser: { mutate: "src/wire/parser.ts", tests: PARSER },
+  head: { mutate: "src/wire/head.ts", tests: PARSER },
+  body: { mutate: "src/wire/body.ts", tests: [...PARSER, "wire/bodies", "wire/chunk-limit"] },
+  connection: { mutate: "src/wire/connection.ts", tests: ["wire/*"] },
+  router: {
+    mutate: "src/app/router.ts",
+    tests: ["router/*", "framework/router", "framework/hooks", "framework/errors"],
+  },
+  static: { mutate: "src/app/static.ts", tests: ["static/*"] },
+  "send-file": { mutate: "src/app/send-file.ts", tests: ["static/*"] },
+  seal: { mutate: "src/session/seal.ts", tests: ["session/*"] },
+  manager: { mutate: "src/session/manager.ts", tests: ["session/*", "session-http/*"] },
+  "csrf-guard": {
+    mutate: "src/session/csrf-guard.ts",
+    tests: ["session-http/*", "session/manager-security"],
+  },
+};
+
+const name = process.env.SLOW_SERV_MUTATE ?? "seal";
+const module = modules[name];
+if (module === undefined) {
+  throw new Error(
+    `Unknown module "${name}" for mutation testing; known: ${Object.keys(modules).join(", ")}`,
+  );
+}
+const reportDir = `reports/mutation/${name}`;
+
+export default {
+  packageManager: "npm",
+  plugins: ["@stryker-mutator/tap-runner"],
+  testRunner: "tap",
+  tap: {
+    testFiles: module.tests.map((test) => `build/test/${test}.test.js`),
+    // node:test prints TAP only when asked to (its default reporter is spec on a terminal).
+    nodeArgs: ["--test-reporter=tap"],
+  },
+  mutate: [module.mutate],
+  buildCommand: "npx tsc -p tsconfig.json",
+  // The sandbox is built from scratch: no stale build/, and nothing else the tests do not need.
+  ignorePatterns: [
+    "/build",
+    "/dist",
+    "/reports",
+    "/test-artifacts",
+    "/examples/demo/data",
+    "/.slow-serv-dev-key",
+  ],
+  coverageAnalysis: "perTest",
+  concurrency: 2,
+  timeoutMS: 10000,
+  incremental: true,
+  incrementalFile: `${reportDir}/incremental.json`,
+  reporters: ["clear-text", "progress", "html", "json"],
+  htmlReporter: { fileName: `${reportDir}/index.html` },
+  jsonReporter: { fileName: `${reportDir}/mutation.json` },
+  clearTextReporter: { allowColor: false, logTests: false },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: true,
+};
