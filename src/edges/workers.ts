@@ -203,20 +203,26 @@ export async function startWorkers(options: WorkerOptions): Promise<WorkerPool |
     close: () => supervisor.shutdown("close()"),
     closed: supervisor.closed,
   };
+  // Installed before the workers start: a SIGTERM that arrives while they come up (a worker can
+  // already be serving) is a graceful shutdown too, not the default action killing the primary.
+  const onSignal = (signal: NodeJS.Signals): void => void supervisor.shutdown(signal);
+  const onHangup = (): void => {
+    settings.supervisor.log("SIGHUP: reloading");
+    supervisor.reload().catch(() => {});
+  };
+  if (settings.signals) {
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    process.on("SIGHUP", onHangup);
+  }
   try {
     await supervisor.start();
   } catch (error) {
     shared?.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onHangup);
     throw error;
-  }
-  if (settings.signals) {
-    const log = settings.supervisor.log;
-    process.once("SIGINT", () => void supervisor.shutdown("SIGINT"));
-    process.once("SIGTERM", () => void supervisor.shutdown("SIGTERM"));
-    process.on("SIGHUP", () => {
-      log("SIGHUP: reloading");
-      supervisor.reload().catch(() => {});
-    });
   }
   return pool;
 }

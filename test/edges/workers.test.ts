@@ -93,18 +93,6 @@ async function withCluster(
   }
 }
 
-/** A fresh temporary file counting worker starts; removed after `fn`. */
-async function withCrashFile(fn: (file: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "slow-serv-workers-"));
-  try {
-    const file = join(dir, "starts");
-    await writeFile(file, "0");
-    await fn(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 describe("runWorkers", { timeout: 150_000, concurrency: true }, () => {
   test("workers share one port, answer from several processes and shut down gracefully", async () => {
     await withCluster({}, async (cluster) => {
@@ -158,49 +146,49 @@ describe("runWorkers", { timeout: 150_000, concurrency: true }, () => {
     );
   });
 
+  /** Crashes the serving worker through GET /crash and waits for its replacement, `times` times. */
+  async function crashServingWorker(cluster: Cluster, times: number): Promise<void> {
+    for (let crash = 1; crash <= times; crash++) {
+      // The replacement may listen on another port (the fixture asks for port 0).
+      const started = await cluster.lines(/^listening (\d+) (\d+)$/, crash);
+      const port = Number(started[crash - 1]![1]);
+      await fetch(`http://127.0.0.1:${port}/crash`).catch(() => undefined);
+      await cluster.lines(/^exit 4 null$/, crash);
+    }
+  }
+
   test("maxCrashes: that many crashes are restarted, one more and the primary gives up", async () => {
     for (const [maxCrashes, survives] of [
       [2, true],
       [1, false],
     ] as const) {
-      await withCrashFile(async (file) => {
-        const env = {
-          WORKER_OPTIONS: JSON.stringify({ workers: 1, maxCrashes }),
-          CRASH_FILE: file,
-          CRASH_COUNT: "2",
-        };
-        await withCluster(env, async (cluster) => {
-          if (survives) {
-            // Two start-up crashes, each restarted; the third worker serves.
-            await cluster.port();
-            assert.equal(cluster.log.match(/^exit 3 null$/gm)?.length, 2, cluster.log);
-            cluster.child.kill("SIGTERM");
-            assert.equal((await cluster.exit())[0], 0, cluster.log);
-          } else {
-            const [code] = await cluster.exit();
-            assert.equal(code, 1, cluster.log);
-            assert.equal(cluster.log.match(/^exit 3 null$/gm)?.length, 2, cluster.log);
-            assert.doesNotMatch(cluster.log, /^listening /m);
-          }
-        });
+      const env = { WORKER_OPTIONS: JSON.stringify({ workers: 1, maxCrashes }) };
+      await withCluster(env, async (cluster) => {
+        await crashServingWorker(cluster, 2);
+        if (survives) {
+          // Two crashes, each restarted: the third worker serves.
+          await cluster.lines(/^listening /, 3);
+          cluster.child.kill("SIGTERM");
+          assert.equal((await cluster.exit())[0], 0, cluster.log);
+        } else {
+          const [code] = await cluster.exit();
+          assert.equal(code, 1, cluster.log);
+          assert.equal(cluster.log.match(/^listening /gm)?.length, 2, cluster.log);
+          assert.match(cluster.log, /too many worker crashes; giving up/);
+        }
       });
     }
   });
 
   test("crashWindowMs: crashes older than the window no longer count", async () => {
     // The give-up case of the maxCrashes test (two crashes, maxCrashes 1, the default one-minute
-    // window) again with a window of 0 ms: every earlier crash has left it by the time of the
-    // next one, so both crashes are restarted and the third worker serves.
-    await withCrashFile(async (file) => {
-      const env = {
-        WORKER_OPTIONS: JSON.stringify({ workers: 1, maxCrashes: 1, crashWindowMs: 0 }),
-        CRASH_FILE: file,
-        CRASH_COUNT: "2",
-      };
-      await withCluster(env, async (cluster) => {
-        await cluster.port();
-        assert.equal(cluster.log.match(/^exit 3 null$/gm)?.length, 2, cluster.log);
-      });
+    // window) again with a window of 1 ms: the first crash has left it by the time of the second
+    // (a restart takes far longer), so both are restarted and the third worker serves.
+    const env = { WORKER_OPTIONS: JSON.stringify({ workers: 1, maxCrashes: 1, crashWindowMs: 1 }) };
+    await withCluster(env, async (cluster) => {
+      await crashServingWorker(cluster, 2);
+      await cluster.lines(/^listening /, 3);
+      assert.doesNotMatch(cluster.log, /giving up/);
     });
   });
 
