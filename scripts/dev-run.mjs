@@ -20,7 +20,7 @@ import { pathToFileURL } from "node:url";
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const outDir = join(root, "build", "dev");
 const manifestPath = join(outDir, "manifest.json");
-const FORMAT = 2; // 2: esbuild's output (1 was transpileModule's)
+const FORMAT = 3; // 3: esbuild without sourcesContent; 2: esbuild; 1: transpileModule
 
 const [entryArg, ...entryArgs] = process.argv.slice(2);
 if (entryArg === undefined || !entryArg.endsWith(".ts")) {
@@ -57,6 +57,7 @@ function transpile(source, stat) {
     format: "esm",
     target: "es2022",
     sourcemap: "inline",
+    sourcesContent: false, // the .ts files are on disk where the map points
     // A file URL, so stack traces name the .ts file wherever build/dev/ is.
     sourcefile: pathToFileURL(source).href,
   });
