@@ -44,6 +44,7 @@ import {
 } from "./inject.js";
 import { checkLogger, type Logger, logSafely } from "./logger.js";
 import { type AnyHandler, type Chain, type PipelineHost, runChain } from "./pipeline.js";
+import { ProtocolErrorLog } from "./protocol-log.js";
 import { checkProxyTrust, type ProxyTrust } from "./proxy.js";
 import { Request, type RequestSettings } from "./request.js";
 import { prepareResponse, Response } from "./response.js";
@@ -205,6 +206,8 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   #fallback: Chain | undefined = undefined;
   #engine: HttpEngine | undefined = undefined;
   #started = new WeakMap<Request, number>();
+  /** Made on the first protocol error: most servers never see one. */
+  #protocolErrors: ProtocolErrorLog | undefined = undefined;
   readonly #plugins = new Set<string>();
   readonly #pluginHooks: Hooks[] = [];
   readonly #handlerWrappers: ServerPlugin[] = [];
@@ -504,6 +507,11 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   handleError(error: unknown, request: Request, response: Response): void {
     this.renderError(error, request, response);
     this.finish(request, response);
+  }
+
+  reportProtocolError(error: HttpError, preview: string, connection: ConnectionInfo): void {
+    this.#protocolErrors ??= new ProtocolErrorLog(this.logger);
+    this.#protocolErrors.report(error, preview, connection);
   }
 
   reportError(error: unknown, request: Request | undefined): void {

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { type BodyHost, RequestBody } from "./body.js";
+import { bytePreview } from "./byte-preview.js";
 import { type DeferredWriter, writeNowOrDefer } from "./deferred-writes.js";
 import type { RequestHead } from "./head.js";
 import type { RequestHeaders } from "./headers.js";
@@ -33,6 +34,13 @@ export interface ExchangeHandler<
   handleError(error: unknown, request: Req, response: Res): void;
   /** Reports a failure that can no longer reach the client (e.g. a stream that broke mid-body). */
   reportError(error: unknown, request: Req | undefined): void;
+  /**
+   * Optional: told of each error that belongs to no request (a malformed head, a header timeout)
+   * as its response goes out. `preview` is the start of the offending head, escaped and at most
+   * 64 bytes (bytePreview), or "" when no bytes are to blame (a timeout). Called on errors only;
+   * clients can cause as many as they like, so a logger behind it should be cheap or limited.
+   */
+  reportProtocolError?(error: HttpError, preview: string, connection: ConnectionInfo): void;
 }
 
 /**
@@ -688,6 +696,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
 
   /** Sends an error that belongs to no request (bad head, timeout, overload) and closes. */
   #writeProtocolError(error: HttpError): void {
+    this.#handler.reportProtocolError?.(error, bytePreview(this.#parser.failedHead), this);
     this.#write(protocolErrorResponse(error.status, error.message));
     this.#closeAfterFlush();
   }

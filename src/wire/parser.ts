@@ -76,6 +76,9 @@ enum State {
 /** 2^53 / 16: one more hex digit past this would lose precision. */
 const CHUNK_SIZE_GUARD = 2 ** 49;
 
+/** How much of a head that failed `failedHead` keeps: enough to tell what it was. */
+export const FAILED_HEAD_BYTES = 64;
+
 const CHUNK_EXTENSION =
   /^(?:[ \t]*;[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t !#-[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"))?)*$/;
 
@@ -102,6 +105,11 @@ export class RequestParser {
   /** Bytes that arrived while held: a copy, as the input may be the shared read buffer. */
   #held: Buffer | undefined = undefined;
 
+  /** The read being parsed and where the head being read starts in it: for `failedHead` only. */
+  #input: Buffer | undefined = undefined;
+  #headOffset = 0;
+  #failedHead: Buffer | undefined = undefined;
+
   constructor(sink: ParserSink, limits: ParserLimits = DEFAULT_PARSER_LIMITS) {
     this.#sink = sink;
     this.limits = limits;
@@ -125,6 +133,14 @@ export class RequestParser {
   /** True after an upgrade request's message, until `resume` or `takeHeld`. */
   get held(): boolean {
     return this.#state === State.Held;
+  }
+
+  /**
+   * After an error in a request head: a copy of its first bytes (at most FAILED_HEAD_BYTES), so a
+   * log can say what arrived. Undefined after any other error and while parsing goes on.
+   */
+  get failedHead(): Buffer | undefined {
+    return this.#failedHead;
   }
 
   /** Stops parsing: later bytes are ignored (used when the connection is closing). */
@@ -153,6 +169,7 @@ export class RequestParser {
   execute(input: Buffer): void {
     let position = 0;
     const length = input.length;
+    this.#input = input;
     while (position < length) {
       switch (this.#state) {
         case State.Head:
@@ -166,14 +183,18 @@ export class RequestParser {
           position = this.#readChunkData(input, position);
           break;
         case State.Done:
-          return;
+          position = length;
+          break;
         case State.Held:
           this.#hold(input, position);
-          return;
+          position = length;
+          break;
         default:
           position = this.#readChunkFraming(input, position);
       }
     }
+    // A read from a TLS socket is its own buffer: an idle connection must not keep it alive.
+    this.#input = undefined;
   }
 
   #hold(input: Buffer, position: number): void {
@@ -181,11 +202,25 @@ export class RequestParser {
     this.#held = this.#held === undefined ? Buffer.from(bytes) : Buffer.concat([this.#held, bytes]);
   }
 
-  #fail(status: number, message: string): number {
+  /** `head`: the bytes of a whole head that failed to parse, if they are no longer in `#pending`. */
+  #fail(status: number, message: string, head?: Buffer): number {
+    if (this.#state === State.Head) this.#failedHead = head ?? this.#headSoFar();
     this.#state = State.Done;
     this.#pending = undefined;
     this.#sink.onError(new HttpError(status, message, { close: true }));
     return Number.MAX_SAFE_INTEGER;
+  }
+
+  /** The start of the head being read: what earlier reads left in `#pending`, then this read's. */
+  #headSoFar(): Buffer {
+    const pending = this.#pending?.subarray(0, Math.min(this.#pendingLength, FAILED_HEAD_BYTES));
+    const input = this.#input ?? Buffer.alloc(0);
+    const rest = FAILED_HEAD_BYTES - (pending?.length ?? 0);
+    // A head continued from earlier reads goes on at the start of this one.
+    const from = this.#pendingLength > 0 ? 0 : this.#headOffset;
+    const fresh = input.subarray(from, from + rest);
+    // Copies: the read may be the shared buffer, which the next read overwrites.
+    return Buffer.concat(pending === undefined ? [fresh] : [pending, fresh]);
   }
 
   /**
@@ -196,6 +231,7 @@ export class RequestParser {
     const isHead = this.#state === State.Head;
     const limits = this.limits;
     if (isHead && this.#pendingLength === 0) {
+      this.#headOffset = position;
       position = this.#skipLeadingEmptyLines(input, position);
       if (position >= input.length || this.#state === State.Done) return position;
     }
@@ -370,7 +406,10 @@ export class RequestParser {
       return next;
     }
     const head = parseHead(source, start, end);
-    if (head instanceof HttpError) return this.#fail(head.status, head.message);
+    if (head instanceof HttpError) {
+      const failed = source.subarray(start, Math.min(end, start + FAILED_HEAD_BYTES));
+      return this.#fail(head.status, head.message, Buffer.from(failed));
+    }
     this.#keepAlive = head.keepAlive;
     this.#upgrading = head.upgrade !== undefined;
     this.#sink.onHead(head);

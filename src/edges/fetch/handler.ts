@@ -2,6 +2,7 @@ import { ConnectionFacts, type FetchHandler } from "../../app/fetch/info.js";
 import { asRequest, FetchRequest } from "../../app/fetch/request.js";
 import { toWireResponse } from "../../app/fetch/response.js";
 import type { Logger } from "../../app/logger.js";
+import { ProtocolErrorLog } from "../../app/protocol-log.js";
 import type { TrustPolicy } from "../../app/proxy.js";
 import type { RequestBody } from "../../wire/body.js";
 import type { ExchangeHandler } from "../../wire/connection.js";
@@ -45,6 +46,8 @@ export class FetchExchange implements ExchangeHandler<WireRequest, WireResponse<
   readonly #settings: FetchExchangeSettings;
   readonly #requestOptions: { readonly trustProxy: TrustPolicy };
   readonly #waitUntil: (promise: PromiseLike<unknown>) => void;
+  /** Made on the first protocol error: most servers never see one. */
+  #protocolErrors: ProtocolErrorLog | undefined = undefined;
 
   constructor(settings: FetchExchangeSettings) {
     this.#settings = settings;
@@ -117,6 +120,11 @@ export class FetchExchange implements ExchangeHandler<WireRequest, WireResponse<
     }
     response.body = `${text}\n`;
     if (this.#settings.accessLog !== undefined) this.#logAccess(request, response);
+  }
+
+  reportProtocolError(error: HttpError, preview: string, connection: ConnectionInfo): void {
+    this.#protocolErrors ??= new ProtocolErrorLog(this.#settings.logger);
+    this.#protocolErrors.report(error, preview, connection);
   }
 
   reportError(error: unknown, request: WireRequest | undefined): void {
