@@ -68,6 +68,12 @@ export type { UpgradeListener, UpgradeRouteOptions } from "./app/ws/upgrade-rout
 export type { WebSocketBehavior, WebSocketRouteOptions } from "./app/ws/ws-route.js";
 export type { FetchAccessLogEntry } from "./edges/fetch/handler.js";
 export { type FetchServer, type ServeOptions, serve } from "./edges/fetch/serve.js";
+export type {
+  FetchWebSocket,
+  ServeHandler,
+  ServeInfo,
+  UpgradeOptions,
+} from "./edges/fetch/websocket.js";
 export { type HealthOptions, healthPlugin } from "./edges/health.js";
 export {
   type Closable,
