@@ -67,6 +67,14 @@ export type {
 export type { UpgradeListener, UpgradeRouteOptions } from "./app/ws/upgrade-route.js";
 export type { WebSocketBehavior, WebSocketRouteOptions } from "./app/ws/ws-route.js";
 export type { FetchAccessLogEntry } from "./edges/fetch/handler.js";
+export {
+  createHonoWebSocket,
+  type HonoContextLike,
+  type HonoEvents,
+  type HonoSocketData,
+  type HonoWebSocketModule,
+  type HonoWSContextInit,
+} from "./edges/fetch/hono-websocket.js";
 export { type FetchServer, type ServeOptions, serve } from "./edges/fetch/serve.js";
 export type {
   FetchWebSocket,
