@@ -29,7 +29,7 @@ export interface HonoWSContextInit {
  */
 export interface HonoEvents<Context> {
   onOpen?(event: Event, ws: Context): void;
-  onMessage?(event: Event & { readonly data: string | ArrayBuffer }, ws: Context): void;
+  onMessage?(event: Event & { readonly data: unknown }, ws: Context): void;
   onClose?(event: Event & { readonly code: number; readonly reason: string }, ws: Context): void;
   onError?(event: Event, ws: Context): void;
 }
