@@ -76,4 +76,51 @@ describe("Hono's upgradeWebSocket on serve()", { timeout: 10_000 }, () => {
       await server.close();
     }
   });
+
+  it("sends an event's failure to onError, or closes with 1011 without one", async () => {
+    const { upgradeWebSocket, websocket } = createHonoWebSocket({
+      defineWebSocketHelper,
+      WSContext,
+    });
+    const errors: string[] = [];
+    const app = new Hono();
+    app.get(
+      "/caught",
+      upgradeWebSocket(() => ({
+        onMessage() {
+          throw new Error("bad message");
+        },
+        onError(event, ws) {
+          errors.push(String((event as Event & { error: Error }).error.message));
+          ws.send("sorry");
+        },
+      })),
+    );
+    app.get(
+      "/uncaught",
+      upgradeWebSocket(() => ({
+        async onMessage() {
+          throw new Error("bad message");
+        },
+      })),
+    );
+    const server = await serve({ fetch: app.fetch, websocket, port: 0, logger: false });
+    try {
+      const caught = new WsClient(`ws://127.0.0.1:${server.port}/caught`);
+      await once(caught, "open");
+      caught.send("x");
+      const [reply] = (await once(caught, "message")) as [Buffer];
+      assert.equal(reply.toString(), "sorry");
+      assert.deepEqual(errors, ["bad message"]);
+      caught.close();
+
+      const uncaught = new WsClient(`ws://127.0.0.1:${server.port}/uncaught`);
+      await once(uncaught, "open");
+      uncaught.send("x");
+      const [code] = (await once(uncaught, "close")) as [number];
+      assert.equal(code, 1011);
+    } finally {
+      await server.close();
+    }
+  });
 });

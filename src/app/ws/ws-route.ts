@@ -187,12 +187,15 @@ export type WebSocketAcceptOptions = Partial<WebSocketLimits> &
 export interface WebSocketAcceptor<Data> {
   /** The handshake (RFC 6455 §4.2.1, then the Origin policy), or the error to refuse it with. */
   check(request: WireRequest): Handshake | HttpError;
-  /** Arranges the hand-off: the 101 (with `extraLines`) and the WebSocket with `data`. */
+  /**
+   * Arranges the hand-off: the 101 and the WebSocket with `data`. `extraLines` is asked for the
+   * 101's added header lines at hand-off time, once after hooks and cookies have had their say.
+   */
   accept(
     response: { upgrade: UpgradeHandler | undefined },
     handshake: Handshake,
     data: Data,
-    extraLines: string,
+    extraLines: () => string,
   ): void;
 }
 
@@ -225,7 +228,7 @@ export function webSocketAcceptor<Data>(
     accept(response, handshake, data, extraLines) {
       const protocol = selectProtocol(handshake.protocols, options.protocols);
       response.upgrade = (socket: Socket, head: Buffer) => {
-        socket.write(switchingProtocols(handshake, protocol, extraLines));
+        socket.write(switchingProtocols(handshake, protocol, extraLines()));
         const ws = new WebSocket<Data>(
           socket,
           behavior,
@@ -263,7 +266,7 @@ export function webSocketRoute<Data, Params extends Record<string, string>>(
   const acceptor = webSocketAcceptor<Data>(path, behavior, options, host);
   const timeout = options.handshakeTimeout ?? 10_000;
   const accept = (response: Response, handshake: Handshake, data: Data): void =>
-    acceptor.accept(response, handshake, data, extraHeaderLines(response.headersIfAny));
+    acceptor.accept(response, handshake, data, () => extraHeaderLines(response.headersIfAny));
 
   return (request, response) => {
     const handshake = acceptor.check(request);

@@ -63,26 +63,26 @@ function isServeInfo(env: unknown): env is ServeInfo<HonoSocketData> {
   );
 }
 
-/** Runs one of the app's callbacks; a failure goes to its `onError`, or closes with 1011. */
-function run(
-  ws: WebSocket<HonoSocketData>,
-  context: unknown,
-  callback: (() => unknown) | undefined,
-): void {
-  if (callback === undefined) return;
-  const fail = (error: unknown): void => {
-    const onError = ws.data.events.onError;
-    if (onError === undefined) {
-      ws.close(1011, "Internal error");
-      return;
-    }
-    onError(Object.assign(new Event("error"), { error }), context);
-  };
+/**
+ * A failure of one of the app's events goes to its `onError`; without one (or if that fails too)
+ * it is rethrown, and the WebSocket reports it and closes with 1011 as for any behaviour.
+ */
+function report(ws: WebSocket<HonoSocketData>, context: unknown, error: unknown): void {
+  const onError = ws.data.events.onError;
+  if (onError === undefined) throw error;
+  onError(Object.assign(new Event("error"), { error }), context);
+}
+
+/** Runs one of the app's events; what it returns (a promise) goes back to the WebSocket. */
+function run(ws: WebSocket<HonoSocketData>, context: unknown, event: () => unknown): unknown {
   try {
-    const result = callback();
-    if (result instanceof Promise) result.catch(fail);
+    const result = event();
+    if (result instanceof Promise)
+      return result.catch((error: unknown) => report(ws, context, error));
+    return result;
   } catch (error) {
-    fail(error);
+    report(ws, context, error);
+    return undefined;
   }
 }
 
@@ -138,7 +138,7 @@ export function createHonoWebSocket<Upgrade, Context>(
     open(ws) {
       const { onOpen } = ws.data.events;
       const context = contextOf(ws);
-      run(ws, context, onOpen && (() => onOpen(new Event("open"), context)));
+      return onOpen && run(ws, context, () => onOpen(new Event("open"), context));
     },
     message(ws, message, isBinary) {
       const { onMessage } = ws.data.events;
@@ -148,14 +148,14 @@ export function createHonoWebSocket<Upgrade, Context>(
       const data: string | ArrayBuffer =
         isBinary && typeof message !== "string" ? new Uint8Array(message).buffer : String(message);
       const context = contextOf(ws);
-      run(ws, context, () => onMessage(new MessageEvent("message", { data }), context));
+      return run(ws, context, () => onMessage(new MessageEvent("message", { data }), context));
     },
     close(ws, code, reason) {
       const { onClose } = ws.data.events;
       const context = contextOf(ws);
       const event = Object.assign(new Event("close"), { code, reason, wasClean: code !== 1006 });
-      run(ws, context, onClose && (() => onClose(event, context)));
       contexts.delete(ws);
+      return onClose && run(ws, context, () => onClose(event, context));
     },
   };
   return { upgradeWebSocket, websocket };

@@ -119,7 +119,8 @@ export class FetchUpgrader<Data> {
     const handshake = this.#acceptor.check(wire);
     if (handshake instanceof HttpError) return false;
     const headers = options?.headers === undefined ? undefined : new Headers(options.headers);
-    this.#acceptor.accept(response, handshake, options?.data as Data, extraHeaderLines(headers));
+    const lines = extraHeaderLines(headers);
+    this.#acceptor.accept(response, handshake, options?.data as Data, () => lines);
     response.status = 101;
     return true;
   }
