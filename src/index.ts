@@ -67,7 +67,21 @@ export type {
 export type { UpgradeListener, UpgradeRouteOptions } from "./app/ws/upgrade-route.js";
 export type { WebSocketBehavior, WebSocketRouteOptions } from "./app/ws/ws-route.js";
 export type { FetchAccessLogEntry } from "./edges/fetch/handler.js";
+export {
+  createHonoWebSocket,
+  type HonoContextLike,
+  type HonoEvents,
+  type HonoSocketData,
+  type HonoWebSocketModule,
+  type HonoWSContextInit,
+} from "./edges/fetch/hono-websocket.js";
 export { type FetchServer, type ServeOptions, serve } from "./edges/fetch/serve.js";
+export type {
+  FetchWebSocket,
+  ServeHandler,
+  ServeInfo,
+  UpgradeOptions,
+} from "./edges/fetch/websocket.js";
 export { type HealthOptions, healthPlugin } from "./edges/health.js";
 export {
   type Closable,

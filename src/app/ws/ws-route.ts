@@ -1,6 +1,8 @@
 import type { Socket } from "node:net";
 import { HttpError } from "../../wire/http-error.js";
 import { ConfigError } from "../../wire/options.js";
+import type { WireRequest } from "../../wire/request.js";
+import type { UpgradeHandler } from "../../wire/upgrade.js";
 import { DEFAULT_DEFLATE, type DeflateOptions } from "../../wire/websocket/deflate.js";
 import {
   checkHandshake,
@@ -136,7 +138,7 @@ function resolveDeflate(
 }
 
 /** Same-site: the Origin's host:port is the host the request was sent to. */
-function originAllowed(request: Request, allowed: readonly string[] | "*"): boolean {
+function originAllowed(request: WireRequest, allowed: readonly string[] | "*"): boolean {
   if (allowed === "*") return true;
   const origin = request.headers.get("origin");
   // Not a browser (browsers always send Origin on WebSocket handshakes): nothing to hijack.
@@ -161,8 +163,10 @@ function selectProtocol(
   return protocols.find((protocol) => offered.includes(protocol));
 }
 
-function extraHeaderLines(response: Response): string {
-  const headers = response.headersIfAny;
+/** Header lines for the 101 from `[name, value]` pairs, leaving out those the handshake owns. */
+export function extraHeaderLines(
+  headers: Iterable<readonly [string, string | readonly string[]]> | undefined,
+): string {
   if (headers === undefined) return "";
   let lines = "";
   for (const [name, value] of headers) {
@@ -170,6 +174,74 @@ function extraHeaderLines(response: Response): string {
     for (const item of typeof value === "string" ? [value] : value) lines += `${name}: ${item}\r\n`;
   }
   return lines;
+}
+
+/** The settings of a WebSocket endpoint that do not depend on how it is reached. */
+export type WebSocketAcceptOptions = Partial<WebSocketLimits> &
+  Pick<WebSocketRouteOptions, "compression" | "protocols" | "origins">;
+
+/**
+ * The handshake of one WebSocket endpoint with its options resolved: `app.ws` routes and the
+ * `websocket` of `serve({ fetch, websocket })` (src/edges/fetch) both check and accept with it.
+ */
+export interface WebSocketAcceptor<Data> {
+  /** The handshake (RFC 6455 §4.2.1, then the Origin policy), or the error to refuse it with. */
+  check(request: WireRequest): Handshake | HttpError;
+  /**
+   * Arranges the hand-off: the 101 and the WebSocket with `data`. `extraLines` is asked for the
+   * 101's added header lines at hand-off time, once after hooks and cookies have had their say.
+   */
+  accept(
+    response: { upgrade: UpgradeHandler | undefined },
+    handshake: Handshake,
+    data: Data,
+    extraLines: () => string,
+  ): void;
+}
+
+/** Resolves and checks the options (ConfigError naming `name`) once, at start-up. */
+export function webSocketAcceptor<Data>(
+  name: string,
+  behavior: WebSocketHandler<Data>,
+  options: WebSocketAcceptOptions,
+  host: WebSocketHost,
+): WebSocketAcceptor<Data> {
+  const limits = resolveLimits(name, options);
+  const deflate = resolveDeflate(name, options.compression);
+  const origins = options.origins ?? [];
+  const context: WebSocketContext = {
+    limits,
+    topics: host.topics,
+    reportError: (error) => host.logger.error("WebSocket handler failed", { error, path: name }),
+  };
+  return {
+    check(request) {
+      const handshake = checkHandshake(request, deflate);
+      if (isRefusal(handshake)) {
+        return new HttpError(handshake.status, handshake.message, { headers: handshake.headers });
+      }
+      if (!originAllowed(request, origins)) {
+        return new HttpError(403, "Cross-site WebSocket requests are not allowed here");
+      }
+      return handshake;
+    },
+    accept(response, handshake, data, extraLines) {
+      const protocol = selectProtocol(handshake.protocols, options.protocols);
+      response.upgrade = (socket: Socket, head: Buffer) => {
+        socket.write(switchingProtocols(handshake, protocol, extraLines()));
+        const ws = new WebSocket<Data>(
+          socket,
+          behavior,
+          context,
+          data,
+          protocol ?? "",
+          handshake.deflate,
+        );
+        ws.start(head);
+        return ws;
+      };
+    },
+  };
 }
 
 /** Builds the GET handler of a WebSocket route; options are checked here, at registration. */
@@ -191,41 +263,14 @@ export function webSocketRoute<Data, Params extends Record<string, string>>(
       );
     }
   }
-  const limits = resolveLimits(path, options);
-  const deflate = resolveDeflate(path, options.compression);
-  const origins = options.origins ?? [];
+  const acceptor = webSocketAcceptor<Data>(path, behavior, options, host);
   const timeout = options.handshakeTimeout ?? 10_000;
-  const context: WebSocketContext = {
-    limits,
-    topics: host.topics,
-    reportError: (error) => host.logger.error("WebSocket handler failed", { error, path }),
-  };
-
-  const accept = (response: Response, handshake: Handshake, data: Data): void => {
-    const protocol = selectProtocol(handshake.protocols, options.protocols);
-    response.upgrade = (socket: Socket, head: Buffer) => {
-      socket.write(switchingProtocols(handshake, protocol, extraHeaderLines(response)));
-      const ws = new WebSocket<Data>(
-        socket,
-        behavior,
-        context,
-        data,
-        protocol ?? "",
-        handshake.deflate,
-      );
-      ws.start(head);
-      return ws;
-    };
-  };
+  const accept = (response: Response, handshake: Handshake, data: Data): void =>
+    acceptor.accept(response, handshake, data, () => extraHeaderLines(response.headersIfAny));
 
   return (request, response) => {
-    const handshake = checkHandshake(request, deflate);
-    if (isRefusal(handshake)) {
-      throw new HttpError(handshake.status, handshake.message, { headers: handshake.headers });
-    }
-    if (!originAllowed(request, origins)) {
-      throw new HttpError(403, "Cross-site WebSocket requests are not allowed here");
-    }
+    const handshake = acceptor.check(request);
+    if (handshake instanceof HttpError) throw handshake;
     const upgrade = behavior.upgrade;
     if (upgrade === undefined) return accept(response, handshake, undefined as Data);
     const data = upgrade.call(behavior, request, response);

@@ -11,6 +11,7 @@ import { HttpError } from "../../wire/http-error.js";
 import { type ConnectionInfo, WireRequest } from "../../wire/request.js";
 import { WireResponse } from "../../wire/response.js";
 import { statusText } from "../../wire/status.js";
+import type { FetchUpgrader, ServeHandler, ServeInfo, UpgradeOptions } from "./websocket.js";
 
 export type { FetchHandler };
 
@@ -25,12 +26,45 @@ export interface FetchAccessLogEntry {
 }
 
 export interface FetchExchangeSettings {
-  readonly fetch: FetchHandler;
+  readonly fetch: ServeHandler<unknown>;
   readonly trustProxy: TrustPolicy;
   readonly development: boolean;
   readonly logger: Logger;
   readonly accessLog: ((entry: FetchAccessLogEntry) => void) | undefined;
   readonly waitUntil: (promise: PromiseLike<unknown>) => void;
+  /** Set when `serve()` has a `websocket`: without it, `info.upgrade` refuses to be called. */
+  readonly upgrader: FetchUpgrader<unknown> | undefined;
+}
+
+/** The `info` of a served handler: the connection facts and `upgrade(request, { data })`. */
+class ServeFacts extends ConnectionFacts implements ServeInfo<unknown> {
+  readonly #wire: WireRequest;
+  readonly #response: WireResponse<unknown>;
+  readonly #upgrader: FetchUpgrader<unknown> | undefined;
+
+  constructor(
+    request: WireRequest,
+    response: WireResponse<unknown>,
+    settings: FetchExchangeSettings,
+  ) {
+    super(request, settings.trustProxy, settings.waitUntil);
+    this.#wire = request;
+    this.#response = response;
+    this.#upgrader = settings.upgrader;
+  }
+
+  upgrade(request: Request, options?: UpgradeOptions<unknown>): boolean {
+    if (this.#upgrader === undefined) {
+      throw new TypeError(
+        "info.upgrade() needs a WebSocket behaviour: serve({ fetch, websocket: { message(ws, data) {…} } })",
+      );
+    }
+    // Another request's upgrade (a handler may hold several) is the server's to look up.
+    if (!(request instanceof FetchRequest) || FetchRequest.wireOf(request) !== this.#wire) {
+      return this.#upgrader.upgradeAny(request, options);
+    }
+    return this.#upgrader.upgrade(this.#wire, this.#response, options);
+  }
 }
 
 /** The access log's start times, kept only when the log is on. */
@@ -71,7 +105,12 @@ export class FetchExchange implements ExchangeHandler<WireRequest, WireResponse<
 
   handle(request: WireRequest, response: WireResponse<unknown>): void | Promise<void> {
     const lazy = asRequest(new FetchRequest(request, this.#requestOptions));
-    const info = new ConnectionFacts(request, this.#settings.trustProxy, this.#waitUntil);
+    const info = new ServeFacts(request, response, this.#settings);
+    const upgrader = this.#settings.upgrader;
+    if (upgrader !== undefined && request.head.upgrade !== undefined) {
+      upgrader.begin(request, response);
+      return this.#upgradable(lazy, info, request, response, upgrader);
+    }
     const result = this.#settings.fetch(lazy, info, info);
     const isHead = request.method === "HEAD";
     // Synchronous answers (Hono's for plain handlers) are converted without a promise.
@@ -80,6 +119,25 @@ export class FetchExchange implements ExchangeHandler<WireRequest, WireResponse<
     return Promise.resolve(result).then((settled) =>
       this.#settle(toWireResponse(settled, response, isHead), request, response),
     );
+  }
+
+  /** A request asking to upgrade: once upgraded, what the handler returns is not sent. */
+  async #upgradable(
+    lazy: Request,
+    info: ServeFacts,
+    request: WireRequest,
+    response: WireResponse<unknown>,
+    upgrader: FetchUpgrader<unknown>,
+  ): Promise<void> {
+    let result: Response | undefined;
+    try {
+      result = await this.#settings.fetch(lazy, info, info);
+    } finally {
+      upgrader.end(request);
+    }
+    if (response.upgrade !== undefined) return this.#settle(undefined, request, response);
+    const isHead = request.method === "HEAD";
+    return this.#settle(toWireResponse(result, response, isHead), request, response);
   }
 
   #settle(
@@ -96,6 +154,8 @@ export class FetchExchange implements ExchangeHandler<WireRequest, WireResponse<
   }
 
   handleError(error: unknown, request: WireRequest, response: WireResponse<unknown>): void {
+    // An error answer replaces a hand-off the handler had arranged before it failed.
+    response.upgrade = undefined;
     const status = error instanceof HttpError ? error.status : 500;
     if (status >= 500) {
       this.#settings.logger.error(

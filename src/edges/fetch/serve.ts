@@ -14,11 +14,25 @@ import {
   resolveLimits,
   resolveTimeouts,
 } from "../../wire/options.js";
-import { type FetchAccessLogEntry, FetchExchange, type FetchHandler } from "./handler.js";
+import { type PublishOptions, Topics } from "../../wire/websocket/topics.js";
+import { type FetchAccessLogEntry, FetchExchange } from "./handler.js";
+import {
+  FetchUpgrader,
+  type FetchWebSocket,
+  type ServeHandler,
+  type UpgradeArguments,
+  type UpgradeOptions,
+} from "./websocket.js";
 
-export interface ServeOptions extends Partial<ListenOptions> {
+export interface ServeOptions<Data = undefined> extends Partial<ListenOptions> {
   /** The app: `(request, info) => Response | Promise<Response>`, e.g. `honoApp.fetch`. */
-  fetch: FetchHandler;
+  fetch: ServeHandler<Data>;
+  /**
+   * WebSockets, as Bun.serve takes them: `{ open, message, drain, close, ping, pong }` for every
+   * socket, with `app.ws`'s options (limits, `compression`, `origins`, `protocols`). The handler
+   * calls `info.upgrade(request, { data })`, which sets `ws.data`.
+   */
+  websocket?: FetchWebSocket<Data>;
   /** The engine's limits, as for `new Server({ limits })`. */
   limits?: Partial<HttpLimits>;
   /** The engine's timeouts in milliseconds, as for `new Server({ timeouts })`. */
@@ -34,7 +48,7 @@ export interface ServeOptions extends Partial<ListenOptions> {
 }
 
 /** A fetch handler being served. */
-export interface FetchServer {
+export interface FetchServer<Data = undefined> {
   /** The first bound URL, e.g. "http://127.0.0.1:8000". */
   readonly url: string;
   readonly port: number;
@@ -43,6 +57,11 @@ export interface FetchServer {
   readonly engine: HttpEngine;
   /** Graceful shutdown: in-flight requests and `waitUntil` work get `timeouts.shutdown`. */
   close(): Promise<void>;
+  /** Bun's `server.upgrade`: as `info.upgrade`, for a request whose handler is still running. */
+  upgrade(request: Request, ...options: UpgradeArguments<Data>): boolean;
+  /** Sends to every WebSocket subscribed to `topic` (`ws.subscribe`); returns how many. */
+  publish(topic: string, data: string | Uint8Array, options?: PublishOptions): number;
+  subscriberCount(topic: string): number;
 }
 
 const KNOWN = new Set([
@@ -59,6 +78,7 @@ const KNOWN = new Set([
   "development",
   "logger",
   "accessLog",
+  "websocket",
 ]);
 
 function wholeNumber(name: string, value: unknown, fallback: number, min: number, max: number) {
@@ -80,7 +100,9 @@ function wholeNumber(name: string, value: unknown, fallback: number, min: number
  *
  * Configuration mistakes throw a ConfigError before anything listens.
  */
-export async function serve(options: ServeOptions): Promise<FetchServer> {
+export async function serve<Data = undefined>(
+  options: ServeOptions<Data>,
+): Promise<FetchServer<Data>> {
   if (typeof options !== "object" || options === null) {
     throw new ConfigError("serve(options) takes an object like { fetch: app.fetch, port: 8000 }");
   }
@@ -118,9 +140,16 @@ export async function serve(options: ServeOptions): Promise<FetchServer> {
   }
   const limits = resolveLimits(options.limits);
   const timeouts = resolveTimeouts(options.timeouts);
+  const topics = new Topics();
+  const upgrader =
+    options.websocket === undefined
+      ? undefined
+      : new FetchUpgrader<Data>(options.websocket, topics, logger);
   let engine: HttpEngine | undefined;
   const exchange = new FetchExchange({
-    fetch: options.fetch,
+    // The handler sees `info` typed with its Data; the exchange passes data through untouched.
+    fetch: options.fetch as unknown as ServeHandler<unknown>,
+    upgrader: upgrader as FetchUpgrader<unknown> | undefined,
     trustProxy: checkProxyTrust(options.trustProxy),
     development: options.development === true,
     logger,
@@ -143,5 +172,13 @@ export async function serve(options: ServeOptions): Promise<FetchServer> {
     addresses: running.addresses,
     engine: running,
     close: () => running.close(),
+    upgrade: (request, ...rest) => {
+      if (upgrader === undefined) {
+        throw new TypeError("server.upgrade() needs serve({ fetch, websocket: { … } })");
+      }
+      return upgrader.upgradeAny(request, rest[0] as UpgradeOptions<Data> | undefined);
+    },
+    publish: (topic, data, publishOptions) => topics.publish(topic, data, publishOptions),
+    subscriberCount: (topic) => topics.subscriberCount(topic),
   };
 }
