@@ -21,6 +21,7 @@ import {
   resolveTimeouts,
 } from "../wire/options.js";
 import type { ConnectionInfo } from "../wire/request.js";
+import { knownBodyBytes } from "../wire/response.js";
 import { type PublishOptions, Topics } from "../wire/websocket/topics.js";
 import { type AccessLogFormat, accessLogFromEnvironment, textAccessLog } from "./access-log.js";
 import { DEFAULT_MAX_JSON_DEPTH } from "./body/json-depth.js";
@@ -575,14 +576,7 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
       method: request.method,
       path: request.path,
       status: response.status,
-      bytes:
-        typeof body === "string"
-          ? Buffer.byteLength(body)
-          : body instanceof Uint8Array
-            ? body.byteLength
-            : body == null
-              ? 0
-              : undefined,
+      bytes: knownBodyBytes(body),
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       requestId: id,
       ip: request.ip,

@@ -1,10 +1,11 @@
 import { appendVary } from "../app/compress.js";
+import { parseOrigin } from "../app/origin.js";
 import type { Request } from "../app/request.js";
 import type { Response } from "../app/response.js";
 import type { Server, ServerPlugin } from "../app/server.js";
 import { trustOriginsFor } from "../session/csrf-guard.js";
 import { ConfigError } from "../wire/options.js";
-import { checkOptionNames, headerList, parseOrigin } from "./options.js";
+import { checkOptionNames, headerList } from "./options.js";
 
 /**
  * Cross-Origin Resource Sharing (the Fetch standard's CORS protocol): which other origins may

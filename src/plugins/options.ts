@@ -35,30 +35,6 @@ export function headerList(
   return names.length === 0 ? undefined : names.join(", ");
 }
 
-/** `scheme://host[:port]` as browsers serialise it (lowercase, default port dropped). */
-export function parseOrigin(option: string, value: unknown): string {
-  let url: URL | undefined;
-  try {
-    url = typeof value === "string" && !value.includes("*") ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (
-    url === undefined ||
-    url.origin === "null" ||
-    url.pathname !== "/" ||
-    url.search !== "" ||
-    url.hash !== "" ||
-    url.username !== ""
-  ) {
-    throw new ConfigError(
-      `${option} entries must be origins like "https://app.example.com" (scheme, host and ` +
-        `optional port; no path or wildcard), got ${JSON.stringify(value)}.`,
-    );
-  }
-  return url.origin;
-}
-
 /** A whole number from `min` up, or the fallback when not given. */
 export function wholeNumber(option: string, value: unknown, fallback: number, min = 1): number {
   if (value === undefined) return fallback;

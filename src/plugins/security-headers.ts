@@ -1,8 +1,9 @@
+import { parseOrigin } from "../app/origin.js";
 import type { Request } from "../app/request.js";
 import type { Response } from "../app/response.js";
 import type { ServerPlugin } from "../app/server.js";
 import { ConfigError } from "../wire/options.js";
-import { checkOptionNames, parseOrigin, wholeNumber } from "./options.js";
+import { checkOptionNames, wholeNumber } from "./options.js";
 
 /**
  * Response headers that switch on browser defences. Every option takes `false` to leave its

@@ -1,3 +1,4 @@
+import { parseOrigin } from "../app/origin.js";
 import type { Request } from "../app/request.js";
 import type { Server, ServerPlugin } from "../app/server.js";
 import { HttpError } from "../wire/http-error.js";
@@ -232,30 +233,5 @@ function checkedOrigins(origins: readonly string[]): string[] {
       'csrf `trustedOrigins` must be an array like ["https://admin.example.com"].',
     );
   }
-  return origins.map((origin: unknown) => {
-    const url = typeof origin === "string" && !origin.includes("*") ? parseUrl(origin) : undefined;
-    if (
-      url === undefined ||
-      url.origin === "null" ||
-      url.pathname !== "/" ||
-      url.search !== "" ||
-      url.hash !== "" ||
-      url.username !== "" ||
-      url.password !== ""
-    ) {
-      throw new ConfigError(
-        `csrf \`trustedOrigins\` entries must be origins like "https://admin.example.com" ` +
-          `(scheme, host and optional port; no path, query or wildcard), got ${JSON.stringify(origin)}.`,
-      );
-    }
-    return url.origin;
-  });
-}
-
-function parseUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
+  return origins.map((origin: unknown) => parseOrigin("csrf `trustedOrigins`", origin));
 }

@@ -49,3 +49,10 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Arr
     typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function"
   );
 }
+
+/** The byte length of a body known in full when it is sent (for access logs); undefined for a stream. */
+export function knownBodyBytes(body: unknown): number | undefined {
+  if (typeof body === "string") return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.byteLength;
+  return body == null ? 0 : undefined;
+}

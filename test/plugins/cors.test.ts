@@ -128,7 +128,7 @@ describe("CORS plugin", () => {
     const cases: Array<[CorsOptions, RegExp]> = [
       [{ origin: "*", credentials: true }, /cannot be combined with `credentials: true`/],
       [{ origin: ["https://app.example.com/path"] }, /origins like "https:\/\/app.example.com"/],
-      [{ origin: ["*.example.com"] }, /no path or wildcard/],
+      [{ origin: ["*.example.com"] }, /no path, query or wildcard/],
       [{ origin: 5 as unknown as string }, /must be "\*", an origin, a list/],
       [{ origin: APP, maxAge: -1 }, /`maxAge` must be a whole number of seconds/],
       [{ origin: APP, methods: [] }, /`methods` must be a non-empty list/],

@@ -9,7 +9,7 @@ import type { ExchangeHandler } from "../../wire/connection.js";
 import type { RequestHead } from "../../wire/head.js";
 import { HttpError } from "../../wire/http-error.js";
 import { type ConnectionInfo, WireRequest } from "../../wire/request.js";
-import { WireResponse } from "../../wire/response.js";
+import { knownBodyBytes, WireResponse } from "../../wire/response.js";
 import { statusText } from "../../wire/status.js";
 import type { FetchUpgrader, ServeHandler, ServeInfo, UpgradeOptions } from "./websocket.js";
 
@@ -204,14 +204,7 @@ export class FetchExchange implements ExchangeHandler<WireRequest, WireResponse<
       method: request.method,
       path: request.path,
       status: response.status,
-      bytes:
-        typeof body === "string"
-          ? Buffer.byteLength(body)
-          : body instanceof Uint8Array
-            ? body.byteLength
-            : body == null
-              ? 0
-              : undefined,
+      bytes: knownBodyBytes(body),
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       ip: new ConnectionFacts(request, this.#settings.trustProxy, this.#waitUntil).remoteAddress,
     });
