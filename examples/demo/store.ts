@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { immediate, openSqlite, pragma, type SqlDatabase } from "./sqlite.js";
 
 /**
- * The demo's data: one SQLite database in WAL mode (better-sqlite3), safe when several processes
+ * The demo's data: one SQLite database in WAL mode (better-sqlite3, or node:sqlite: see sqlite.ts), safe when several processes
  * (workers, instances) write at once. Each list is a table of JSON records in insertion order; an
  * update runs as one IMMEDIATE transaction (read, change, write back), so concurrent writers
  * queue behind SQLite's write lock instead of overwriting each other's changes, as the JSON files
@@ -18,18 +18,17 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE files (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);`,
 ];
 
-export function openDatabase(path: string): Database.Database {
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
+export function openDatabase(path: string): SqlDatabase {
+  const db = openSqlite(path);
   // Writers of other processes hold the lock for a few milliseconds: wait, do not fail.
-  db.pragma("busy_timeout = 5000");
-  db.pragma("synchronous = NORMAL");
-  const migrate = db.transaction(() => {
-    const version = db.pragma("user_version", { simple: true }) as number;
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  immediate(db, () => {
+    const version = Number(pragma(db, "user_version"));
     for (let index = version; index < MIGRATIONS.length; index++) db.exec(MIGRATIONS[index]!);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
   });
-  migrate.immediate();
   return db;
 }
 
@@ -37,10 +36,10 @@ type Table = "guestbook" | "notes" | "files";
 
 /** A list of records in one table: the interface the JSON-file list had. */
 export class RecordList<T> {
-  readonly #db: Database.Database;
+  readonly #db: SqlDatabase;
   readonly #table: Table;
 
-  constructor(db: Database.Database, table: Table) {
+  constructor(db: SqlDatabase, table: Table) {
     this.#db = db;
     this.#table = table;
   }
@@ -55,7 +54,7 @@ export class RecordList<T> {
   /** Runs `change` on the current list and saves the result atomically; resolves with its result. */
   async update<R>(change: (items: T[]) => R): Promise<R> {
     const table = this.#table;
-    const run = this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       const rows = this.#db
         .prepare(`SELECT seq, record FROM ${table} ORDER BY seq`)
         .all() as Array<{
@@ -78,7 +77,6 @@ export class RecordList<T> {
       for (const item of items.slice(kept)) insert.run(JSON.stringify(item));
       return result;
     });
-    return run.immediate();
   }
 }
 
@@ -111,7 +109,7 @@ export class DemoStore {
   readonly notes: RecordList<Note>;
   readonly files: RecordList<StoredFile>;
   readonly uploadDir: string;
-  readonly db: Database.Database;
+  readonly db: SqlDatabase;
 
   constructor(dataDir: string) {
     this.uploadDir = join(dataDir, "uploads");

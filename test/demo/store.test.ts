@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { pragma } from "../../examples/demo/sqlite.js";
 import { DemoStore, openDatabase } from "../../examples/demo/store.js";
 
 const WRITER = fileURLToPath(new URL("./fixtures/store-writer.js", import.meta.url));
@@ -41,11 +42,11 @@ describe("the demo's SQLite store", { timeout: 60_000 }, () => {
     const dir = await mkdtemp(join(tmpdir(), "slow-serv-store-"));
     try {
       const first = openDatabase(join(dir, "demo.sqlite"));
-      assert.equal(first.pragma("journal_mode", { simple: true }), "wal");
-      assert.equal(first.pragma("user_version", { simple: true }), 1);
+      assert.equal(pragma(first, "journal_mode"), "wal");
+      assert.equal(pragma(first, "user_version"), 1);
       first.close();
       const again = openDatabase(join(dir, "demo.sqlite"));
-      assert.equal(again.pragma("user_version", { simple: true }), 1);
+      assert.equal(pragma(again, "user_version"), 1);
       again.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
