@@ -27,6 +27,37 @@ export const modules = {
     mutate: "src/session/csrf-guard.ts",
     tests: ["session-http/*", "session/manager-security"],
   },
+  // This wave's code where a silent bug is a security or correctness bug.
+  upgrade: {
+    mutate: "src/wire/upgrade.ts",
+    tests: ["websocket/upgrade-seam", "websocket/upgrade-api"],
+  },
+  "ws-frames": {
+    mutate: "src/wire/websocket/frame-parser.ts",
+    tests: ["websocket/frame-parser", "websocket/protocol"],
+  },
+  "ws-handshake": { mutate: "src/wire/websocket/handshake.ts", tests: ["websocket/handshake"] },
+  "ws-utf8": { mutate: "src/wire/websocket/utf8.ts", tests: ["websocket/utf8"] },
+  "ws-deflate": { mutate: "src/wire/websocket/deflate.ts", tests: ["websocket/compression"] },
+  "proxy-protocol": {
+    mutate: "src/wire/proxy-protocol.ts",
+    tests: ["wire/proxy-protocol", "wire/proxy-listener"],
+  },
+  "address-match": {
+    mutate: "src/wire/address-match.ts",
+    tests: ["framework/trust-proxy", "wire/proxy-listener"],
+  },
+  "trust-proxy": {
+    mutate: "src/app/proxy.ts",
+    tests: ["framework/trust-proxy", "framework/request"],
+  },
+  "canonical-path": { mutate: "src/app/canonical-path.ts", tests: ["framework/canonical-path"] },
+  "fetch-request": { mutate: "src/app/fetch/request.ts", tests: ["fetch/request", "fetch/wire"] },
+  "fetch-response": {
+    mutate: "src/app/fetch/response.ts",
+    tests: ["fetch/wire", "fetch/app-fetch"],
+  },
+  "fetch-handler": { mutate: "src/edges/fetch/handler.ts", tests: ["fetch/wire", "fetch/request"] },
 };
 
 const name = process.env.SLOW_SERV_MUTATE ?? "seal";
