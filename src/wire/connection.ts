@@ -63,6 +63,13 @@ export interface ConnectionOwner {
   connectionUpgraded?(connection: Connection): SessionHost;
 }
 
+/** A streamed response waiting for 'drain': when its output last moved, and how much was left. */
+interface DrainWait {
+  readonly resolve: () => void;
+  pending: number;
+  progressAt: number;
+}
+
 const kConnection = Symbol("slow-serv.connection");
 type OwnedSocket = Socket & { [kConnection]?: Connection };
 
@@ -138,13 +145,11 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   /** Reading is paused because maxPipelinedRequests requests are queued. */
   #pipelinePaused = false;
   #abortListeners: Array<() => void> | undefined = undefined;
-  #drainWaiter: (() => void) | undefined = undefined;
+  /** Set only while a streamed response waits for 'drain' (one field, not three, per connection). */
+  #drainWait: DrainWait | undefined = undefined;
   /** The body being streamed out, so a client that leaves can stop its producer at once. */
   #streaming: AsyncIterable<Uint8Array | string> | undefined = undefined;
 
-  /** While a streamed response waits for 'drain': when its output last moved, and how much was left. */
-  #sendProgressAt = 0;
-  #sendPending = 0;
   #headStartedAt = 0;
   #bodyProgressAt = 0;
   #idleSince: number;
@@ -258,9 +263,9 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   }
 
   drained(): void {
-    const waiter = this.#drainWaiter;
-    this.#drainWaiter = undefined;
-    waiter?.();
+    const wait = this.#drainWait;
+    this.#drainWait = undefined;
+    wait?.resolve();
   }
 
   closed(): void {
@@ -649,10 +654,9 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
 
   #waitForDrain(): Promise<void> {
     if (this.#destroyed) return Promise.resolve();
-    this.#sendProgressAt = Date.now();
-    this.#sendPending = this.#socket.writableLength;
+    const pending = this.#socket.writableLength;
     return new Promise((resolve) => {
-      this.#drainWaiter = resolve;
+      this.#drainWait = { resolve, pending, progressAt: Date.now() };
     });
   }
 
@@ -792,13 +796,14 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   sweep(now: number): void {
     if (this.#destroyed) return;
     const timeouts = this.#owner.timeouts;
-    if (this.#drainWaiter !== undefined && timeouts.send > 0) {
+    const wait = this.#drainWait;
+    if (wait !== undefined && timeouts.send > 0) {
       // Progress is any of the waiting output reaching the kernel, not only a full 'drain'.
       const pending = this.#socket.writableLength;
-      if (pending < this.#sendPending) {
-        this.#sendPending = pending;
-        this.#sendProgressAt = now;
-      } else if (now - this.#sendProgressAt >= timeouts.send) {
+      if (pending < wait.pending) {
+        wait.pending = pending;
+        wait.progressAt = now;
+      } else if (now - wait.progressAt >= timeouts.send) {
         // The head is out and the client takes nothing: cutting the connection is the only
         // answer left; 'close' stops the producer (closed(), and the pump's loop exit).
         this.#socket.destroy();
