@@ -96,8 +96,14 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-/** The demo on a free port with a temporary data directory and a fresh key. */
-export async function startDemo(options: Partial<DemoOptions> = {}): Promise<RunningDemo> {
+/**
+ * The demo on a free port with a temporary data directory and a fresh key; `configure` may add
+ * hooks before it starts.
+ */
+export async function startDemo(
+  options: Partial<DemoOptions> = {},
+  configure?: (app: Server) => void,
+): Promise<RunningDemo> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "slow-serv-demo-")));
   const app = createDemoApp({
     sessionKeys: [generateKey()],
@@ -106,6 +112,7 @@ export async function startDemo(options: Partial<DemoOptions> = {}): Promise<Run
     ...options,
     dataDir,
   });
+  configure?.(app);
   const address = await app.run({ port: 0 });
   return {
     app,
