@@ -2,8 +2,11 @@ import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import { Connection, type ConnectionOwner, type ExchangeHandler } from "../wire/connection.js";
 import type { RequestHead } from "../wire/head.js";
+import { HttpError } from "../wire/http-error.js";
 import type { HttpLimits, HttpTimeouts } from "../wire/options.js";
 import { RequestParser } from "../wire/parser.js";
+import type { WireRequest } from "../wire/request.js";
+import type { WireResponse } from "../wire/response.js";
 import { type ParsedResponse, parseResponses } from "./response-parser.js";
 
 /**
@@ -274,6 +277,39 @@ function withHelpers(response: ParsedResponse): InjectedResponse {
   };
 }
 
+/**
+ * What an upgrade route (`app.upgrade()`, `app.ws()`) answers in memory. The request is valid, but
+ * a protocol switch needs a real socket to hand over: 501, as RFC 9110 §15.6.2 says for a
+ * server that does not support what the request needs, rather than a 500 that reads as a bug
+ * in the route.
+ */
+export const INJECT_UPGRADE_MESSAGE =
+  "app.inject() cannot hand a socket over to an upgrade (WebSocket) route: test it over TCP, " +
+  "with app.run({ port: 0 }) and a WebSocket client";
+
+function refuseUpgrade(response: WireResponse<unknown>): void {
+  if (response.upgrade === undefined) return;
+  response.upgrade = undefined;
+  throw new HttpError(501, INJECT_UPGRADE_MESSAGE, { expose: true });
+}
+
+/** `target`, with a hand-off its routes arrange turned into the 501 above. */
+function inMemory(target: InjectTarget): ExchangeHandler {
+  return {
+    createRequest: (head, body, connection) => target.createRequest(head, body, connection),
+    createResponse: (request) => target.createResponse(request),
+    handle(request: WireRequest, response: WireResponse<unknown>) {
+      const result = target.handle(request, response);
+      if (result === undefined) return refuseUpgrade(response);
+      return Promise.resolve(result).then(() => refuseUpgrade(response));
+    },
+    handleError: (error, request, response) => target.handleError(error, request, response),
+    reportError: (error, request) => target.reportError(error, request),
+    reportProtocolError: (error, preview, connection) =>
+      target.reportProtocolError?.(error, preview, connection),
+  };
+}
+
 /** Serves one connection carrying `bytes` and resolves with every response written on it. */
 export async function injectRaw(
   target: InjectTarget,
@@ -295,7 +331,7 @@ export async function injectRaw(
     new Connection(
       socket as unknown as Socket,
       owner,
-      target,
+      inMemory(target),
       options.encrypted === true,
       Date.now(),
     );

@@ -96,25 +96,43 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-/** The demo on a free port with a temporary data directory and a fresh key. */
-export async function startDemo(options: Partial<DemoOptions> = {}): Promise<RunningDemo> {
+/**
+ * The demo on a free port with a temporary data directory and a fresh key; `configure` may add
+ * hooks before it starts.
+ */
+export async function startDemo(
+  options: Partial<DemoOptions> = {},
+  configure?: (app: Server) => void,
+): Promise<RunningDemo> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "slow-serv-demo-")));
-  const app = createDemoApp({
-    sessionKeys: [generateKey()],
-    logger: false,
-    streamIntervalMs: 5,
-    ...options,
-    dataDir,
-  });
-  const address = await app.run({ port: 0 });
+  const removeDir = async (): Promise<void> => {
+    if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+  };
+  let app: Server;
+  let url: string;
+  try {
+    app = createDemoApp({
+      sessionKeys: [generateKey()],
+      logger: false,
+      streamIntervalMs: 5,
+      ...options,
+      dataDir,
+    });
+    configure?.(app);
+    ({ url } = await app.run({ port: 0 }));
+  } catch (error) {
+    // No RunningDemo to close: the folder would outlive the failed start.
+    await removeDir();
+    throw error;
+  }
   return {
     app,
-    url: address.url,
+    url,
     dataDir,
-    client: () => new Client(address.url),
+    client: () => new Client(url),
     async close() {
       await app.close();
-      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+      await removeDir();
     },
   };
 }

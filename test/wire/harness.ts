@@ -127,9 +127,10 @@ export function text(bytes: number, fill = "x"): string {
 
 /** Polls a server-side condition that has no event to wait on (the server seeing a close). */
 export async function waitUntil(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  // performance.now(): tests that freeze Date (mock timers) wait here too.
+  const deadline = performance.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    if (performance.now() > deadline) throw new Error("condition not reached in time");
     await new Promise((resolve) => setImmediate(resolve));
   }
 }

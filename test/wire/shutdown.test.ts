@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Server } from "../../src/index.js";
 import { parseResponses, RawClient } from "./client.js";
-import { deferred, serve, since } from "./harness.js";
+import { probeEngine } from "./engine-probe.js";
+import { deferred, serve } from "./harness.js";
 
 /** Graceful shutdown: finish what is in flight, close what is idle, refuse what is new. */
 
@@ -79,7 +80,7 @@ describe("graceful shutdown", { timeout: 15_000 }, () => {
     assert.equal(app.engine.connectionCount, 0);
   });
 
-  it("cuts connections still busy after timeouts.shutdown", async () => {
+  it("cuts connections still busy after timeouts.shutdown", async (t) => {
     const never = deferred();
     const started = deferred();
     const served = await serve(
@@ -92,28 +93,40 @@ describe("graceful shutdown", { timeout: 15_000 }, () => {
       },
       { timeouts: { shutdown: 300 } },
     );
-    const client = await RawClient.connect(served.port);
-    client.write("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
-    await started.promise;
-    const start = performance.now();
-    await served.close();
-    const elapsed = since(start);
-    assert.ok(elapsed >= 295 && elapsed < 1_000, `close() took ${elapsed} ms`);
-    await client.untilClosed();
-    assert.equal(client.received.length, 0);
-    assert.equal(served.app.engine.connectionCount, 0);
+    const probe = probeEngine();
+    try {
+      const client = await RawClient.connect(served.port);
+      client.write("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+      await started.promise;
+      // The shutdown deadline is a timer: fake timers let the test say when it runs out.
+      t.mock.timers.enable({ apis: ["setTimeout"] });
+      const closing = served.close();
+      await probe.shutdown;
+      t.mock.timers.tick(299);
+      assert.equal(probe.destroyed, 0, "cut before timeouts.shutdown");
+      t.mock.timers.tick(1);
+      assert.equal(probe.destroyed, 1, "not cut at timeouts.shutdown");
+      await closing;
+      await client.untilClosed();
+      assert.equal(client.received.length, 0);
+      assert.equal(served.app.engine.connectionCount, 0);
+    } finally {
+      probe.restore();
+    }
   });
 
   it("resolves every concurrent close() call, and close() on an idle server at once", async () => {
-    const served = await serve((app: Server) => {
-      app.get("/", () => "ok");
-    });
+    // Deadlines an hour away: close() resolving at all shows it waited for neither.
+    const served = await serve(
+      (app: Server) => {
+        app.get("/", () => "ok");
+      },
+      { timeouts: { shutdown: 3_600_000, keepAlive: 3_600_000 } },
+    );
     const client = await RawClient.connect(served.port);
     client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     await client.response();
-    const start = performance.now();
     await Promise.all([served.close(), served.close(), served.close()]);
-    assert.ok(since(start) < 500, `close() took ${since(start)} ms`);
     await client.untilClosed();
   });
 });
