@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import { describe, it } from "node:test";
 import {
   DEFAULT_WEBSOCKET_LIMITS,
@@ -295,5 +295,46 @@ describe("publish batching over TCP", { timeout: 10_000 }, () => {
         other!.raw.destroy();
       },
     );
+  });
+
+  it("writes three messages published in one iteration to each subscriber's socket once", async () => {
+    // Every write on the server's side of the connections, seen through net.Socket itself.
+    const writes = new Map<Socket, Buffer[]>();
+    let serverPort = 0;
+    const write = Socket.prototype.write;
+    Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+      if (this.localPort === serverPort && Buffer.isBuffer(args[0])) {
+        writes.set(this, [...(writes.get(this) ?? []), args[0]]);
+      }
+      return (write as (...rest: unknown[]) => boolean).apply(this, args);
+    } as typeof write;
+    try {
+      await withServer(
+        (app) =>
+          app.ws("/ws", {
+            open: (ws) => ws.subscribe("room"),
+            message() {
+              for (const text of ["a", "b", "c"]) app.publish("room", text);
+            },
+          }),
+        async ({ port, app }) => {
+          const clients = await Promise.all([RawWebSocket.open(port), RawWebSocket.open(port)]);
+          await waitUntil(() => app.subscriberCount("room") === 2);
+          serverPort = port;
+          clients[0]!.send(clientFrame(1, "go"));
+          for (const client of clients) {
+            const texts = (await client.frames(3)).map((frame) => frame.payload.toString());
+            assert.deepEqual(texts, ["a", "b", "c"]);
+          }
+          assert.equal(writes.size, 2);
+          for (const chunks of writes.values()) {
+            assert.deepEqual(chunks, [Buffer.from([0x81, 1, 0x61, 0x81, 1, 0x62, 0x81, 1, 0x63])]);
+          }
+          for (const client of clients) client.raw.destroy();
+        },
+      );
+    } finally {
+      Socket.prototype.write = write;
+    }
   });
 });
