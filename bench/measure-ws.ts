@@ -85,6 +85,8 @@ interface ClientResult {
   failed: number;
   closed: number;
   protocolErrors: number;
+  /** Replies that were not the message sent (absent from older clients' results). */
+  unexpected?: number;
   firstError?: string;
   error?: string;
 }
@@ -128,7 +130,7 @@ async function measureLoad(
       alive: scenario.connections - result.failed - result.closed,
       heapKbPerSocket: Number.NaN,
       rssKbPerSocket: Number.NaN,
-      errors: result.failed + result.closed + result.protocolErrors,
+      errors: result.failed + result.closed + result.protocolErrors + (result.unexpected ?? 0),
     };
   } finally {
     await client.stop();

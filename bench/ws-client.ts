@@ -1,8 +1,11 @@
 // The WebSocket load generator: a separate process (pinned to the load core like wrk) that speaks
 // just enough RFC 6455 over raw node:net sockets to load a server without becoming the bottleneck
 // itself: frames are built once (client frames must be masked; a zero masking key leaves the
-// payload as it is, which the server cannot tell from any other key), and server frames are only
-// delimited and counted, never copied or decoded.
+// payload as it is, which the server cannot tell from any other key); reads land in one buffer
+// shared by every connection (net.connect's documented `onread`: no allocation, no stream push or
+// 'data' event per read); and server frames are never copied or decoded, only compared with the
+// one reply expected (a read of whole expected frames in one comparison) and counted. A reply
+// that is not the message sent is counted as an error, not as a message.
 //
 // Modes:
 //   echo       every connection keeps `--window` messages in flight to /ws/echo and sends the next
@@ -17,7 +20,7 @@
 //        [--duration S] [--warmup S] [--window W] [--bytes B]
 import { connect, type Socket } from "node:net";
 import { createInterface } from "node:readline";
-import { FrameCounter, frameBatches, textFrame } from "./ws-frames.js";
+import { FrameCounter, frameBatches, serverTextFrame, textFrame } from "./ws-frames.js";
 
 type Mode = "echo" | "broadcast" | "idle";
 
@@ -49,8 +52,13 @@ const handshake = Buffer.from(
   "latin1",
 );
 
-const frame = textFrame(Buffer.alloc(messageBytes, "x"));
+const message = Buffer.alloc(messageBytes, "x");
+const frame = textFrame(message);
 const framesFor = frameBatches(frame);
+/** What the server must send back for every message: the same text, unmasked. */
+const reply = serverTextFrame(message);
+/** Every connection reads into this buffer; each read is consumed before the next. */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
 let counting = false;
 let counted = 0;
@@ -60,44 +68,82 @@ const onClose = (): void => {
   protocolErrors++;
 };
 
-interface Opened {
-  socket: Socket;
-  counter: FrameCounter;
+/** One connection: its handshake, then what each read of frames does (set by the mode). */
+class Opened {
+  readonly socket: Socket;
+  readonly counter: FrameCounter;
+  /** The handshake response until its head is complete; undefined once open. */
+  head: Buffer | undefined = Buffer.alloc(0);
+  onHead: ((error: Error | undefined) => void) | undefined = undefined;
+  /** Called with the number of messages a read completed (not called for 0). */
+  onMessages: (messages: number) => void = () => {};
+
+  constructor() {
+    this.socket = connect({
+      host: "127.0.0.1",
+      port,
+      onread: { buffer: readBuffer, callback: (bytes, buffer) => this.read(bytes, buffer) },
+    });
+    this.socket.setNoDelay(true);
+    this.counter = new FrameCounter(this.socket, onClose, reply);
+  }
+
+  /** onread's callback: true keeps reading. */
+  read(bytes: number, buffer: Uint8Array): boolean {
+    const chunk = buffer as Buffer;
+    if (this.head !== undefined) {
+      this.handshake(Buffer.from(chunk.subarray(0, bytes)));
+      return true;
+    }
+    const messages = this.counter.receive(chunk.subarray(0, bytes));
+    if (messages > 0) this.onMessages(messages);
+    return true;
+  }
+
+  handshake(chunk: Buffer): void {
+    const head = Buffer.concat([this.head!, chunk]);
+    const end = head.indexOf("\r\n\r\n");
+    if (end < 0) {
+      this.head = head;
+      return;
+    }
+    this.head = undefined;
+    const status = head.subarray(0, head.indexOf("\r\n")).toString("latin1");
+    if (!status.startsWith("HTTP/1.1 101")) {
+      this.onHead?.(new Error(`handshake refused: ${status}`));
+      return;
+    }
+    // Frames that came with the head: counted (before any round measures).
+    const rest = head.subarray(end + 4);
+    if (rest.length > 0) this.counter.receive(rest);
+    this.onHead?.(undefined);
+  }
 }
 
-/** Connects and completes the handshake; bytes after the 101's head are counted as frames. */
+/** Connects and completes the handshake. */
 function openOne(): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.setNoDelay(true);
-    const counter = new FrameCounter(socket, onClose);
-    let head = Buffer.alloc(0);
+    const opened = new Opened();
+    const socket = opened.socket;
     const timer = setTimeout(() => fail(new Error("handshake timeout")), OPEN_TIMEOUT_MS);
     const fail = (error: Error): void => {
       clearTimeout(timer);
       socket.destroy();
       reject(error);
     };
-    const onData = (chunk: Buffer): void => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf("\r\n\r\n");
-      if (end < 0) return;
-      socket.off("data", onData);
-      socket.off("error", fail);
-      clearTimeout(timer);
-      const status = head.subarray(0, head.indexOf("\r\n")).toString("latin1");
-      if (!status.startsWith("HTTP/1.1 101")) {
-        fail(new Error(`handshake refused: ${status}`));
+    opened.onHead = (error) => {
+      opened.onHead = undefined;
+      if (error !== undefined) {
+        fail(error);
         return;
       }
+      clearTimeout(timer);
+      socket.off("error", fail);
       socket.on("error", () => {});
       socket.on("close", () => closedAfterOpen++);
-      const rest = head.subarray(end + 4);
-      if (rest.length > 0) counter.receive(rest);
-      resolve({ socket, counter });
+      resolve(opened);
     };
     socket.on("error", fail);
-    socket.on("data", onData);
     socket.on("connect", () => socket.write(handshake));
   });
 }
@@ -125,13 +171,12 @@ async function openAll(
 }
 
 function startEcho(opened: readonly Opened[]): void {
-  for (const { socket, counter } of opened) {
-    socket.on("data", (chunk: Buffer) => {
-      const messages = counter.receive(chunk);
-      if (messages === 0) return;
+  for (const connection of opened) {
+    const socket = connection.socket;
+    connection.onMessages = (messages) => {
       if (counting) counted += messages;
       socket.write(framesFor(messages));
-    });
+    };
     socket.write(framesFor(window));
   }
 }
@@ -150,14 +195,12 @@ function startBroadcast(opened: readonly Opened[]): void {
     published += count;
     publisher.socket.write(framesFor(count));
   };
-  for (const { socket, counter } of opened) {
-    socket.on("data", (chunk: Buffer) => {
-      const messages = counter.receive(chunk);
-      if (messages === 0) return;
+  for (const connection of opened) {
+    connection.onMessages = (messages) => {
       delivered += messages;
       if (counting) counted += messages;
       publish();
-    });
+    };
   }
   publish();
 }
@@ -201,6 +244,7 @@ if (mode === "idle") {
           firstError,
           closed: closedAfterOpen,
           protocolErrors,
+          unexpected: opened.reduce((sum, { counter }) => sum + counter.unexpected, 0),
         })}`,
       );
       process.exit(0);

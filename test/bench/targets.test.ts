@@ -250,3 +250,66 @@ test("WebSocket targets: messages per second against ws, and heap per idle socke
     /\| 16 \| heap per idle WebSocket below ws's \| 0\.50× \| met/,
   );
 });
+
+test("a WebSocket scenario whose client used its whole core is judged by CPU per message", () => {
+  const scenario = (id: number) => SCENARIOS.find((item) => item.id === id) as WebSocketScenario;
+  const round = (messagesPerSecond: number, cpu: number, share: number): WebSocketRound => ({
+    messagesPerSecond,
+    cpuUsPerMessage: cpu,
+    loadCoreShare: share,
+    sockets: 100,
+    alive: 100,
+    heapKbPerSocket: Number.NaN,
+    rssKbPerSocket: Number.NaN,
+    errors: 0,
+  });
+  const judge = (id: number, slow: WebSocketRound[], ws: WebSocketRound[]): TargetOutcome =>
+    evaluateTargets(
+      [],
+      [],
+      [
+        {
+          scenario: scenario(id),
+          peers: [
+            { peer: "slow-serv", rounds: slow },
+            { peer: "ws", rounds: ws },
+          ],
+        },
+      ],
+    )[0]!;
+  // Echo, client at 97%: messages/s equal (1.0×), but CPU per message 4 against 10: 0.40 ≤ 1/1.5.
+  const echo = judge(
+    14,
+    [round(50_000, 4, 0.97), round(50_000, 4, 0.95)],
+    [round(50_000, 10, 0.6), round(50_000, 10, 0.6)],
+  );
+  assert.equal(echo.loadBound, true);
+  assert.equal(echo.judgedBy, "cpu");
+  assert.equal(echo.value, 0.4);
+  assert.equal(echo.met, true);
+  const rendered = renderTargets([echo]);
+  assert.match(
+    rendered,
+    /≥ 1\.5× ws's messages per second \(load-bound: ≤ 0\.67× its CPU per message\)/,
+  );
+  assert.match(
+    rendered,
+    /\| 0\.40× CPU \| met \| load-bound: ws-client used its whole core, so CPU per message decides \|/,
+  );
+  // Broadcast, load-bound, CPU 0.6 of ws's: short of 1/2.
+  const broadcast = judge(15, [round(200_000, 6, 0.92)], [round(100_000, 10, 0.5)]);
+  assert.equal(broadcast.value, 0.6);
+  assert.equal(broadcast.bound, 0.5);
+  assert.equal(broadcast.met, false);
+  // Not load-bound (median share 0.85): messages per second decide, whatever the CPU.
+  const free = judge(
+    14,
+    [round(40_000, 1, 0.85), round(40_000, 1, 0.95), round(40_000, 1, 0.8)],
+    [round(20_000, 10, 0.5), round(20_000, 10, 0.5), round(20_000, 10, 0.5)],
+  );
+  assert.equal(free.loadBound, false);
+  assert.equal(free.judgedBy, "messages");
+  assert.equal(free.value, 2);
+  assert.equal(free.met, true);
+  assert.doesNotMatch(renderTargets([free]), /CPU \|/);
+});

@@ -2,7 +2,7 @@
 // split across reads, and answers pings; a miscount would make every WebSocket figure wrong.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FrameCounter, frameBatches, textFrame } from "../../bench/ws-frames.js";
+import { FrameCounter, frameBatches, serverTextFrame, textFrame } from "../../bench/ws-frames.js";
 
 function serverFrame(opcode: number, payload: Buffer, fin = true): Buffer {
   const length =
@@ -64,4 +64,43 @@ test("a close frame is reported, not counted as a message", () => {
   const { frames, closes } = counter();
   assert.equal(frames.receive(serverFrame(0x8, Buffer.from([0x03, 0xe8]))), 0);
   assert.equal(closes(), 1);
+});
+
+test("with an expected reply, a read of whole replies is counted and anything else is not", () => {
+  const reply = serverTextFrame(Buffer.from("xxxx"));
+  assert.deepEqual([...reply], [0x81, 4, 0x78, 0x78, 0x78, 0x78]);
+  const make = () => new FrameCounter({ write: () => {} }, () => {}, reply);
+  const three = Buffer.concat([reply, reply, reply]);
+  const frames = make();
+  assert.equal(frames.receive(three), 3);
+  // Same length as three replies, one byte of the second payload wrong: two messages, one error.
+  const wrong = Buffer.from(three);
+  wrong[reply.length + 3] = 0x79;
+  assert.equal(frames.receive(wrong), 2);
+  assert.equal(frames.unexpected, 1);
+  // A binary frame with the same payload is not the reply either.
+  assert.equal(frames.receive(serverFrame(0x2, Buffer.from("xxxx"))), 0);
+  assert.equal(frames.unexpected, 2);
+  // Split anywhere, the replies are still counted, with a ping answered between them.
+  const stream = Buffer.concat([reply, serverFrame(0x9, Buffer.alloc(0)), reply, reply]);
+  for (let split = 0; split <= stream.length; split++) {
+    const split1 = make();
+    const count =
+      split1.receive(stream.subarray(0, split)) + split1.receive(stream.subarray(split));
+    assert.equal(count, 3, `split at ${split}`);
+    assert.equal(split1.unexpected, 0);
+  }
+});
+
+test("what a read leaves incomplete is copied: the read buffer may be reused", () => {
+  const reply = serverTextFrame(Buffer.from("abcdef"));
+  const frames = new FrameCounter({ write: () => {} }, () => {}, reply);
+  const shared = Buffer.alloc(64);
+  reply.copy(shared, 0, 0, 4);
+  assert.equal(frames.receive(shared.subarray(0, 4)), 0);
+  // The next read overwrites the shared buffer before delivering the rest of the frame.
+  shared.fill(0);
+  reply.copy(shared, 0, 4);
+  assert.equal(frames.receive(shared.subarray(0, reply.length - 4)), 1);
+  assert.equal(frames.unexpected, 0);
 });

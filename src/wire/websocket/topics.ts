@@ -5,8 +5,11 @@ import { encodeFrame, Opcode } from "./frame-writer.js";
 export interface Subscriber {
   /** The agreed compression, if any: a compressed frame is made once per distinct agreement. */
   readonly deflate: DeflateAgreement | undefined;
-  /** Sends an encoded frame (subject to the socket's backpressure policy). */
-  sendEncoded(frame: Buffer): unknown;
+  /**
+   * Takes an encoded frame (subject to the socket's backpressure policy). It may hold it until
+   * the end of the loop iteration, to send everything published to it meanwhile in one write.
+   */
+  queueEncoded(frame: Buffer): unknown;
 }
 
 export interface PublishOptions {
@@ -17,7 +20,8 @@ export interface PublishOptions {
 
 /**
  * In-process pub/sub: topic → subscribers. A published message is encoded into one frame (and
- * at most one compressed frame per compression setting) shared by every subscriber.
+ * at most one compressed frame per compression setting) shared by every subscriber, and what is
+ * published in one loop iteration reaches each subscriber in one write (publish-queue.ts).
  */
 export class Topics {
   readonly #topics = new Map<string, Set<Subscriber>>();
@@ -63,11 +67,11 @@ export class Topics {
     let compressed: Map<string, Buffer> | undefined;
     let bytes: Uint8Array | undefined;
     let count = 0;
+    const length = typeof data === "string" ? data.length : data.byteLength;
     for (const subscriber of set) {
       if (subscriber === exclude) continue;
       const deflate = subscriber.deflate;
       let frame: Buffer;
-      const length = typeof data === "string" ? data.length : data.byteLength;
       if (deflate !== undefined && (options.compress ?? length >= deflate.threshold)) {
         compressed ??= new Map();
         // Sockets with the same settings get the same bytes (no context is kept between messages).
@@ -83,7 +87,7 @@ export class Topics {
         plain ??= encodeFrame(opcode, data);
         frame = plain;
       }
-      subscriber.sendEncoded(frame);
+      subscriber.queueEncoded(frame);
       count++;
     }
     return count;

@@ -6,6 +6,7 @@ import { type DeflateAgreement, deflateMessage, Inflater } from "./deflate.js";
 import { FrameParser, type FrameSink, Opcode } from "./frame-parser.js";
 import { closePayload, encodeFrame } from "./frame-writer.js";
 import type { WebSocketLimits } from "./options.js";
+import { type FrameJoiner, type QueuedWriter, queueWriter } from "./publish-queue.js";
 import type { PublishOptions, Subscriber, Topics } from "./topics.js";
 import { isValidUtf8, Utf8Validator } from "./utf8.js";
 
@@ -80,7 +81,9 @@ const EMPTY = Buffer.alloc(0);
  * in one write (the socket is corked while a read is handled), and timeouts come from the
  * engine's sweep: no timer per socket.
  */
-export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subscriber {
+export class WebSocket<Data = unknown>
+  implements FrameSink, EngineSession, Subscriber, QueuedWriter
+{
   /** What the route's `upgrade` returned for this socket. */
   data: Data;
   /** The subprotocol agreed in the handshake, or "" if none. */
@@ -106,6 +109,12 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
   #backlog: Buffer | undefined = undefined;
 
   #topics: Set<string> | undefined = undefined;
+  /**
+   * Published frames held until the end of the loop iteration (publish-queue.ts), and their
+   * size. Every other write sends them first, so the wire keeps the order of the calls.
+   */
+  #queued: Buffer[] | undefined = undefined;
+  #queuedBytes = 0;
   #backpressured = false;
   /** Any byte read since the last sweep. */
   #active = true;
@@ -151,9 +160,9 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
     return this.#socket.remoteAddress ?? "";
   }
 
-  /** Bytes queued in the socket, not yet taken by the kernel. */
+  /** Bytes queued for this client, not yet taken by the kernel. */
   getBufferedAmount(): number {
-    return this.#socket.writableLength;
+    return this.#socket.writableLength + this.#queuedBytes;
   }
 
   /** True until a Close frame was sent or received (or the socket went away). */
@@ -180,19 +189,74 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
   /** Sends a ready frame, applying the backpressure limit. */
   sendEncoded(frame: Buffer): SendStatus {
     if (this.#state !== State.Open) return "dropped";
-    const socket = this.#socket;
+    if (this.#queued !== undefined) this.#writeQueuedNow();
+    if (!this.#admits(frame.length)) return "dropped";
+    if (this.#socket.write(frame)) return "sent";
+    this.#backpressured = true;
+    return "buffered";
+  }
+
+  /**
+   * A published frame: held until the end of the loop iteration, when it goes out in one write
+   * with every other frame published to this socket meanwhile (publish-queue.ts). The limit is
+   * applied now, as `sendEncoded` would.
+   */
+  queueEncoded(frame: Buffer): SendStatus {
+    if (this.#state !== State.Open) return "dropped";
+    const queuedBytes = this.#queuedBytes;
+    if (queuedBytes > 0 && queuedBytes + frame.length > this.#context.limits.maxBackpressure) {
+      // Over the limit only while held here: the kernel may take them, as it would have had
+      // they been written at once, so only what the socket cannot take counts against it.
+      this.#writeQueuedNow();
+    }
+    if (!this.#admits(frame.length)) return "dropped";
+    if (this.#queued === undefined) {
+      this.#queued = [frame];
+      queueWriter(this);
+    } else {
+      this.#queued.push(frame);
+    }
+    this.#queuedBytes += frame.length;
+    return "sent";
+  }
+
+  /** The backpressure limit: false (and, by policy, the socket failed) if `bytes` must not wait. */
+  #admits(bytes: number): boolean {
     const limits = this.#context.limits;
-    const buffered = socket.writableLength;
+    const buffered = this.#socket.writableLength + this.#queuedBytes;
     // An empty buffer always takes one message, however large: the limit is on what waits.
-    if (buffered > 0 && buffered + frame.length > limits.maxBackpressure) {
+    if (buffered > 0 && buffered + bytes > limits.maxBackpressure) {
       if (limits.backpressurePolicy === "close") {
         this.#fail(CloseCode.PolicyViolation, "Send buffer limit reached");
       }
-      return "dropped";
+      return false;
     }
-    if (socket.write(frame)) return "sent";
-    this.#backpressured = true;
-    return "buffered";
+    return true;
+  }
+
+  /** QueuedWriter: the end of the iteration; the frames of a socket gone since are dropped. */
+  writeQueued(joiner: FrameJoiner): void {
+    const frames = this.#queued;
+    if (frames === undefined) return;
+    this.#queued = undefined;
+    this.#queuedBytes = 0;
+    if (this.#gone || !this.#socket.writable) return;
+    if (!this.#socket.write(joiner.join(frames))) this.#backpressured = true;
+  }
+
+  /** Writes the held frames before something else is written (one write if the socket is corked). */
+  #writeQueuedNow(): void {
+    const frames = this.#queued;
+    if (frames === undefined) return;
+    this.#queued = undefined;
+    this.#queuedBytes = 0;
+    const socket = this.#socket;
+    if (this.#gone || !socket.writable) return;
+    let writable = true;
+    socket.cork();
+    for (const frame of frames) writable = socket.write(frame);
+    socket.uncork();
+    if (!writable) this.#backpressured = true;
   }
 
   /** Runs `fn` with the socket corked: everything it sends goes out in one write. */
@@ -214,6 +278,7 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
     const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
     if (length > 125) throw new RangeError("A control frame carries at most 125 bytes (§5.5)");
     // Control frames bypass the backpressure limit: they are small and keep the protocol alive.
+    if (this.#queued !== undefined) this.#writeQueuedNow();
     this.#socket.write(encodeFrame(opcode, payload));
   }
 
@@ -272,6 +337,8 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
   #sendClose(code: number | undefined, reason: string): void {
     this.#state = State.Closing;
     this.#closeSentAt = Date.now();
+    // What was published to the socket before it closed goes out before the Close frame.
+    if (this.#queued !== undefined) this.#writeQueuedNow();
     this.#socket.write(encodeFrame(Opcode.Close, closePayload(code, reason)));
   }
 
@@ -347,6 +414,7 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
   peerEnded(): void {
     // A FIN without a Close frame is an abnormal closure (1006); either way our side ends too.
     if (this.#state !== State.Closed) this.#state = State.Closed;
+    if (this.#queued !== undefined) this.#writeQueuedNow();
     this.#socket.end();
   }
 
@@ -360,6 +428,8 @@ export class WebSocket<Data = unknown> implements FrameSink, EngineSession, Subs
     if (this.#gone) return;
     this.#gone = true;
     this.#state = State.Closed;
+    this.#queued = undefined;
+    this.#queuedBytes = 0;
     this.#inflater?.close();
     this.#inflater = undefined;
     if (this.#topics !== undefined) {
