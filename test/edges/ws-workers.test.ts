@@ -1,17 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { type RunningCli, startScript } from "./spawn-cli.js";
+import { parseStart } from "../../src/edges/start.js";
+import { fixture, type RunningCli, runCli, startCli } from "./spawn-cli.js";
 
 /**
- * WebSockets under worker processes (runWorkers with the primary's socket): echo on every worker,
+ * WebSockets under worker processes (`slow-serv start --workers 2`): echo on every worker,
  * a SIGHUP reload that closes the old workers' sockets with 1001 only once the new workers are
  * ready while new connections keep succeeding, SIGTERM closing them with 1001, and pub/sub
- * relayed across workers (`relayPublish`).
+ * relayed across workers (`--relay-publish`).
  */
 
-const SCRIPT = fileURLToPath(new URL("./fixtures/ws-workers-app.js", import.meta.url));
 /** How long any one wait may take (forks are slow on a loaded machine). */
 const LIMIT_MS = 30_000;
 
@@ -69,19 +68,19 @@ async function spread(url: string): Promise<Client[]> {
   assert.fail("80 connections all landed on one worker");
 }
 
-async function until(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + LIMIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 async function withWorkers(
-  options: Record<string, unknown>,
+  flags: readonly string[],
   body: (running: RunningCli, url: string) => Promise<void>,
 ): Promise<void> {
-  const running = await startScript(SCRIPT, [], { WORKER_OPTIONS: JSON.stringify(options) });
+  const running = await startCli([
+    "start",
+    fixture("ws-app.js"),
+    "--port",
+    "0",
+    "--workers",
+    "2",
+    ...flags,
+  ]);
   try {
     await body(running, `${running.url.replace(/^http/, "ws")}/room/lobby`);
   } finally {
@@ -91,7 +90,7 @@ async function withWorkers(
 
 describe("WebSockets under worker processes", { timeout: 120_000 }, () => {
   test("connections land on more than one worker and echo works on each", async () => {
-    await withWorkers({}, async (_running, url) => {
+    await withWorkers([], async (_running, url) => {
       const clients = await spread(url);
       for (const [index, client] of clients.entries()) {
         client.socket.send(`echo ${index}`);
@@ -103,7 +102,7 @@ describe("WebSockets under worker processes", { timeout: 120_000 }, () => {
   });
 
   test("SIGHUP: old workers' WebSockets get 1001 only once the new workers are ready; new connections keep working", async () => {
-    await withWorkers({}, async (running, url) => {
+    await withWorkers([], async (running, url) => {
       const old = await spread(url);
       const oldPids = new Set(old.map((client) => client.pid));
       const ready = /new workers [\d, ]+ ready/;
@@ -145,7 +144,7 @@ describe("WebSockets under worker processes", { timeout: 120_000 }, () => {
   });
 
   test("SIGTERM closes every worker's WebSockets with 1001 and exits 0", async () => {
-    await withWorkers({}, async (running, url) => {
+    await withWorkers([], async (running, url) => {
       const clients = await spread(url);
       const code = running.stop("SIGTERM");
       for (const client of clients) assert.equal((await client.closed).code, 1001);
@@ -153,8 +152,8 @@ describe("WebSockets under worker processes", { timeout: 120_000 }, () => {
     });
   });
 
-  test("relayPublish: a publish reaches the room's subscribers on every worker, in order", async () => {
-    await withWorkers({ relayPublish: true }, async (_running, url) => {
+  test("--relay-publish: a publish reaches the room's subscribers on every worker, in order", async () => {
+    await withWorkers(["--relay-publish"], async (_running, url) => {
       const clients = await spread(url);
       const [publisher, ...others] = clients as [Client, ...Client[]];
       assert.ok(others.some((client) => client.pid !== publisher.pid));
@@ -170,5 +169,15 @@ describe("WebSockets under worker processes", { timeout: 120_000 }, () => {
       assert.equal(await publisher.next(), `${publisher.pid} echo`);
       for (const client of clients) client.socket.terminate();
     });
+  });
+
+  test("--relay-publish without --workers is a one-line mistake", async () => {
+    assert.match(
+      parseStart(["a.js", "--relay-publish"]) as string,
+      /--relay-publish relays pub\/sub between workers: add --workers N/,
+    );
+    const { code, stdout } = await runCli(["start", fixture("ws-app.js"), "--relay-publish"]);
+    assert.equal(code, 2);
+    assert.match(stdout, /add --workers N/);
   });
 });
