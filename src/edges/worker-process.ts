@@ -69,6 +69,9 @@ export async function runWorkerSide(
     settings.relayQueue > 0
       ? installWorkerRelay(app, settings.relayQueue, settings.log)
       : undefined;
+  if (settings.relayQueue > 0 && relay === undefined) {
+    settings.log("relayPublish: the app is not a slow-serv Server; its pub/sub stays per worker");
+  }
   let draining = false;
   let retired = false;
   const drain = (delay: number): void => {

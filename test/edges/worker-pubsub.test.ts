@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { RelayedPublish } from "../../src/edges/worker-messages.js";
 import { BoundedRelay, decodePublish, encodePublish } from "../../src/edges/worker-pubsub.js";
-import { Server } from "../../src/index.js";
+import { startWorkers } from "../../src/edges/workers.js";
+import { ConfigError, Server } from "../../src/index.js";
 
 /** The pieces of the workers' pub/sub relay that need no processes (ws-workers.test.ts has those). */
 
@@ -80,5 +81,22 @@ describe("Server.relayPublishes", () => {
     // The relay is back after a delivery.
     app.publish("room", "three");
     assert.deepEqual(relayed[1], ["room", "three", {}]);
+  });
+});
+
+describe("relayPublish option", () => {
+  test("a wrong value fails at start-up with a ConfigError that says what to give", async () => {
+    const start = () => new Server({ logger: false });
+    for (const [relayPublish, message] of [
+      ["yes", /'relayPublish' must be true, false or \{ maxQueued: N \}/],
+      [{ maxQueued: 0 }, /'relayPublish.maxQueued' must be a whole number ≥ 1, got 0/],
+      [{ maxQueued: 1.5 }, /'relayPublish.maxQueued' must be a whole number ≥ 1, got 1.5/],
+    ] as const) {
+      await assert.rejects(
+        // @ts-expect-error: the wrong types are the point
+        startWorkers({ start, relayPublish }),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      );
+    }
   });
 });
