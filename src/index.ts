@@ -139,7 +139,7 @@ export {
   setMaxConcurrentJobs as setMaxWebSocketCompressionJobs,
 } from "./wire/websocket/deflate.js";
 export type { WebSocketLimits } from "./wire/websocket/options.js";
-export type { PublishOptions } from "./wire/websocket/topics.js";
+export type { PublishOptions, PublishRelay } from "./wire/websocket/topics.js";
 export type {
   SendOptions,
   SendStatus,

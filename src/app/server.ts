@@ -22,7 +22,7 @@ import {
 } from "../wire/options.js";
 import type { ConnectionInfo } from "../wire/request.js";
 import { knownBodyBytes } from "../wire/response.js";
-import { type PublishOptions, Topics } from "../wire/websocket/topics.js";
+import { type PublishOptions, type PublishRelay, Topics } from "../wire/websocket/topics.js";
 import { type AccessLogFormat, accessLogFromEnvironment, textAccessLog } from "./access-log.js";
 import { DEFAULT_MAX_JSON_DEPTH } from "./body/json-depth.js";
 import { type MultipartLimits, resolveMultipartLimits } from "./body/multipart.js";
@@ -366,6 +366,28 @@ export class Server extends RouteGroup implements ExchangeHandler<Request, Respo
   /** Sends a message to every WebSocket subscribed to `topic`; returns how many it reached. */
   publish(topic: string, data: string | Uint8Array, options?: PublishOptions): number {
     return this.#topics.publish(topic, data, options);
+  }
+
+  /**
+   * Fans pub/sub out beyond this process: `relay` sees every message published here (`publish`,
+   * `ws.publish`). Returns what delivers a message that came from elsewhere to this process's
+   * subscribers only, without handing it to `relay` again (see docs/websockets.md, workers).
+   */
+  relayPublishes(
+    relay: PublishRelay,
+  ): (topic: string, data: string | Uint8Array, options?: PublishOptions) => number {
+    const topics = this.#topics;
+    topics.relay = relay;
+    return (topic, data, options) => {
+      // Publishing is synchronous: the relay is off exactly for this delivery.
+      const current = topics.relay;
+      topics.relay = undefined;
+      try {
+        return topics.publish(topic, data, options);
+      } finally {
+        topics.relay = current;
+      }
+    };
   }
 
   /** WebSockets subscribed to `topic` right now. */

@@ -21,6 +21,8 @@ export interface StartArguments {
   health: boolean;
   accessLog: "json" | "text" | "off" | undefined;
   drainDelay: number | undefined;
+  /** With workers: pub/sub reaches every worker's subscribers (runWorkers' relayPublish). */
+  relayPublish: boolean;
 }
 
 export const START_USAGE = `  slow-serv start APP.js    Run an app module (its default export: a Server, or a function
@@ -36,6 +38,7 @@ export const START_USAGE = `  slow-serv start APP.js    Run an app module (its d
       --allow-plain         With --proxy-protocol, also serve connections without one.
       --health              Answer GET /livez and /readyz (503 once draining).
       --drain-delay MS      With --workers, answer /readyz 503 this long before draining.
+      --relay-publish       With --workers, relay WebSocket pub/sub between the workers.
       --access-log FORMAT   text (one readable line per request), json, or off.
 `;
 
@@ -71,7 +74,7 @@ export function parseStart(
       const value = args[++index];
       if (value === undefined) return `${arg} needs a value`;
       values.set(arg, value);
-    } else if (arg === "--health" || arg === "--allow-plain") {
+    } else if (arg === "--health" || arg === "--allow-plain" || arg === "--relay-publish") {
       switches.add(arg);
     } else if (arg.startsWith("-") || file !== undefined) {
       return `Unexpected argument '${arg}'`;
@@ -105,6 +108,9 @@ export function parseStart(
   if (switches.has("--allow-plain") && proxyProtocol === undefined) {
     return "--allow-plain only makes sense with --proxy-protocol ADDRESSES";
   }
+  if (switches.has("--relay-publish") && workers === undefined) {
+    return "--relay-publish relays pub/sub between workers: add --workers N (one process needs no relay)";
+  }
   const drainText = values.get("--drain-delay");
   const drainDelay = drainText === undefined ? undefined : Number(drainText);
   if (drainDelay !== undefined && (!Number.isInteger(drainDelay) || drainDelay < 0)) {
@@ -122,6 +128,7 @@ export function parseStart(
     health: switches.has("--health"),
     accessLog: accessLog as StartArguments["accessLog"],
     drainDelay,
+    relayPublish: switches.has("--relay-publish"),
   };
 }
 
@@ -190,6 +197,7 @@ export async function start(args: StartArguments, write: (text: string) => void)
     listen: { port: args.port, host: args.host },
     start: () => startApp(args),
     drainDelay: args.drainDelay,
+    relayPublish: args.relayPublish,
     log: (message) => process.stderr.write(`slow-serv: ${message}\n`),
   });
   if (pool === undefined || !cluster.isPrimary) return;

@@ -1,7 +1,13 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Socket } from "node:net";
 import type { BoundAddress } from "../wire/listener.js";
-import { type FromWorker, isMessage, type ToWorker } from "./worker-messages.js";
+import {
+  type FromWorker,
+  isMessage,
+  type RelayedPublish,
+  type ToWorker,
+} from "./worker-messages.js";
+import { BoundedRelay } from "./worker-pubsub.js";
 
 /**
  * The primary side of `runWorkers`: forks the workers, learns when each is ready, restarts the
@@ -29,6 +35,8 @@ export interface SupervisorSettings {
   readonly forkEnv: Readonly<Record<string, string>>;
   /** The primary's listening socket (shared-socket.ts), sent to each worker as it starts. */
   readonly socket: object | undefined;
+  /** Forward pub/sub between workers (worker-pubsub.ts), at most this many queued each; 0: off. */
+  readonly relayQueue: number;
 }
 
 interface Slot {
@@ -39,6 +47,8 @@ interface Slot {
   lastPong: number;
   onReady: ((addresses: readonly BoundAddress[]) => void) | undefined;
   onFailed: ((reason: string) => void) | undefined;
+  /** Relayed pub/sub messages on their way to this worker (when `relayQueue` is on). */
+  relay: BoundedRelay | undefined;
 }
 
 export class Supervisor {
@@ -96,7 +106,19 @@ export class Supervisor {
       lastPong: Date.now(),
       onReady: undefined,
       onFailed: undefined,
+      relay: undefined,
     };
+    if (this.#settings.relayQueue > 0) {
+      slot.relay = new BoundedRelay(
+        this.#settings.relayQueue,
+        `to worker ${worker.process.pid}`,
+        (message, written) => {
+          if (worker.isConnected()) worker.send(message, undefined, {}, written);
+          else written();
+        },
+        this.#settings.log,
+      );
+    }
     this.#slots.set(worker.id, slot);
     worker.on("message", (message: unknown) => this.#message(slot, message));
     worker.on("exit", (code: number | null, signal: string | null) =>
@@ -154,6 +176,19 @@ export class Supervisor {
       case "retire":
         if (!this.#shuttingDown && !slot.stopping) this.#replace(slot, "reached maxRequests");
         break;
+      case "publish":
+        this.#relay(slot, message);
+        break;
+    }
+  }
+
+  /**
+   * A worker published: every other ready worker gets it, draining ones too (their WebSockets are
+   * open until their shutdown closes them); starting ones have no subscribers yet.
+   */
+  #relay(from: Slot, message: RelayedPublish): void {
+    for (const slot of this.#slots.values()) {
+      if (slot !== from && slot.ready) slot.relay?.send(message);
     }
   }
 
@@ -263,6 +298,10 @@ export class Supervisor {
       this.#settings.log(`reload failed: ${reason.message}; the old workers keep serving`);
       throw reason;
     }
+    const pids = results.map(
+      (result) => (result as PromiseFulfilledResult<Slot>).value.worker.process.pid,
+    );
+    this.#settings.log(`reload: new workers ${pids.join(", ")} ready; draining the old ones`);
     await this.#drain(old);
     this.#settings.log("reload complete");
   }

@@ -3,6 +3,7 @@ import { provideInheritedHandle } from "../wire/inherited-socket.js";
 import type { BoundAddress } from "../wire/listener.js";
 import { processHealth } from "./health.js";
 import { type FromWorker, isMessage, type ToWorker } from "./worker-messages.js";
+import { installWorkerRelay } from "./worker-pubsub.js";
 
 /** The worker side of `runWorkers`: start the app, answer the watchdog, drain when told. */
 
@@ -13,6 +14,9 @@ export interface Closable {
 export interface WorkerSideSettings {
   /** Requests after which this worker asks to be replaced (jitter applied); 0: never. */
   readonly maxRequests: number;
+  /** Relay pub/sub through the primary (worker-pubsub.ts), with this queue bound; 0: off. */
+  readonly relayQueue: number;
+  readonly log: (message: string) => void;
 }
 
 function send(message: FromWorker): void {
@@ -61,6 +65,13 @@ export async function runWorkerSide(
     // Exit code 78 (EX_CONFIG): the primary tells a start-up mistake from a crash by the message.
     process.exit(78);
   }
+  const relay =
+    settings.relayQueue > 0
+      ? installWorkerRelay(app, settings.relayQueue, settings.log)
+      : undefined;
+  if (settings.relayQueue > 0 && relay === undefined) {
+    settings.log("relayPublish: the app is not a slow-serv Server; its pub/sub stays per worker");
+  }
   let draining = false;
   let retired = false;
   const drain = (delay: number): void => {
@@ -86,6 +97,9 @@ export async function runWorkerSide(
         break;
       case "drain":
         drain(message.delay);
+        break;
+      case "publish":
+        relay?.(message);
         break;
     }
   });

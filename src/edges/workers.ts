@@ -67,6 +67,13 @@ export interface WorkerOptions {
    * address, released when the last worker exits.
    */
   listen?: { port: number; host?: string };
+  /**
+   * Pub/sub across workers: what a worker publishes (`app.publish`, `ws.publish`) reaches the
+   * subscribers of every worker, relayed through the primary over IPC (see docs/websockets.md,
+   * "WebSockets with workers", for the cost). `maxQueued` bounds the messages waiting per IPC
+   * channel (default 10 000); beyond it they are dropped and logged. Default false: per process.
+   */
+  relayPublish?: boolean | { maxQueued?: number };
   /** Reports lifecycle events (worker started, crashed, shutdown). Default: stderr. */
   log?: (message: string) => void;
 }
@@ -107,6 +114,7 @@ interface Checked {
   maxRequestsJitter: number;
   reusePort: boolean;
   signals: boolean;
+  relayQueue: number;
 }
 
 function checkOptions(options: WorkerOptions): Checked {
@@ -120,6 +128,20 @@ function checkOptions(options: WorkerOptions): Checked {
     );
   }
   const maxRequests = whole("maxRequests", options.maxRequests, 0, 0);
+  const relay = options.relayPublish;
+  if (
+    relay !== undefined &&
+    typeof relay !== "boolean" &&
+    (typeof relay !== "object" || relay === null)
+  ) {
+    throw new ConfigError("'relayPublish' must be true, false or { maxQueued: N }");
+  }
+  const relayQueue =
+    relay === undefined || relay === false
+      ? 0
+      : whole("relayPublish.maxQueued", relay === true ? undefined : relay.maxQueued, 10_000, 1);
+  const log =
+    options.log ?? ((message: string) => process.stderr.write(`[slow-serv] ${message}\n`));
   return {
     supervisor: {
       workers: whole("workers", options.workers, availableParallelism(), 1),
@@ -140,9 +162,10 @@ function checkOptions(options: WorkerOptions): Checked {
         min: whole("restartDelay.min", options.restartDelay?.min, 100, 1),
         max: whole("restartDelay.max", options.restartDelay?.max, 10_000, 1),
       },
-      log: options.log ?? ((message) => process.stderr.write(`[slow-serv] ${message}\n`)),
+      log,
       forkEnv: {},
       socket: undefined,
+      relayQueue,
     },
     maxRequests,
     maxRequestsJitter: whole(
@@ -153,6 +176,7 @@ function checkOptions(options: WorkerOptions): Checked {
     ),
     reusePort: options.reusePort === true,
     signals: options.signals ?? true,
+    relayQueue,
   };
 }
 
@@ -167,6 +191,8 @@ export async function startWorkers(options: WorkerOptions): Promise<WorkerPool |
     const jitter = Math.floor(Math.random() * (settings.maxRequestsJitter + 1));
     await runWorkerSide(options.start, process.env[INHERITED_ENV], {
       maxRequests: settings.maxRequests === 0 ? 0 : settings.maxRequests + jitter,
+      relayQueue: settings.relayQueue,
+      log: settings.supervisor.log,
     });
     return undefined;
   }

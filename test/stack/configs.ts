@@ -68,3 +68,28 @@ export function nginxHttpBlock(port: number, backend: number): string {
     }
   }`;
 }
+
+/**
+ * nginx's stream module in front of slow-serv started with `--proxy-protocol`: each client
+ * connection becomes one upstream connection that starts with a PROXY v1 line carrying the
+ * client's address and port. With `tls`, nginx terminates TLS (v1 cannot say so: slow-serv sees
+ * plain HTTP); without, TLS passes through to slow-serv, which terminates it after the header.
+ */
+export function nginxStreamBlock(
+  port: number,
+  backend: number,
+  tls: { cert: string; key: string } | undefined,
+): string {
+  const listen =
+    tls === undefined
+      ? `    listen 127.0.0.1:${port};`
+      : `    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${tls.cert};
+    ssl_certificate_key ${tls.key};`;
+  return `  server {
+${listen}
+    proxy_pass 127.0.0.1:${backend};
+    proxy_protocol on;
+    proxy_connect_timeout 2s;
+  }`;
+}

@@ -54,7 +54,7 @@ describe("behind nginx (upstream keep-alive, proxy_protocol)", { skip, timeout: 
       // One process and slow-serv's default timeouts: the keep-alive default is under test.
       instances = await startInstances(1, [], { STACK_TRUST_PROXY: "loopback" });
       const port = await freePort();
-      nginx = startNginx(dir, nginxHttpBlock(port, instances[0]!.port));
+      nginx = startNginx(dir, { http: nginxHttpBlock(port, instances[0]!.port) });
       await listening(port);
       // The client's own X-Forwarded-For is replaced by nginx: the PROXY line's address wins.
       const first = json(

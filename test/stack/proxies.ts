@@ -19,7 +19,7 @@ export function missing(...binaries: string[]): string | undefined {
   const absent = binaries.filter((binary) => !existsSync(binary));
   return absent.length === 0
     ? undefined
-    : `not installed: ${absent.join(", ")} (apt-get install haproxy nginx-light wrk)`;
+    : `not installed: ${absent.join(", ")} (apt-get install haproxy nginx-light libnginx-mod-stream wrk)`;
 }
 
 export async function freePort(): Promise<number> {
@@ -96,26 +96,49 @@ export function startHaproxy(dir: string, config: string): ProxyProcess {
   return run(HAPROXY, ["-db", "-f", path], dir);
 }
 
-/** nginx in the foreground, everything (pid, temp files, logs) inside `dir`. */
-export function startNginx(dir: string, httpBlock: string): ProxyProcess {
+export const NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+/** The test certificate and key (CN=localhost), as nginx's ssl_certificate wants them. */
+export function tlsFiles(): { cert: string; key: string } {
+  const path = (name: string) =>
+    fileURLToPath(new URL(`../../../test/fixtures/tls/${name}`, import.meta.url));
+  return { cert: path("cert.pem"), key: path("key.pem") };
+}
+
+/**
+ * nginx in the foreground, everything (pid, temp files, logs) inside `dir`, with an `http` block,
+ * a `stream` block (its module loaded from the Debian path), or both.
+ */
+export function startNginx(dir: string, blocks: { http?: string; stream?: string }): ProxyProcess {
   const path = join(dir, "nginx.conf");
-  writeFileSync(
-    path,
-    `daemon off;
-worker_processes 1;
-pid ${join(dir, "nginx.pid")};
-error_log stderr warn;
-events { worker_connections 1024; }
-http {
+  const http =
+    blocks.http === undefined
+      ? ""
+      : `http {
   access_log off;
   client_body_temp_path ${dir}/client_body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-${httpBlock}
+${blocks.http}
 }
-`,
+`;
+  const stream =
+    blocks.stream === undefined
+      ? ""
+      : `stream {
+${blocks.stream}
+}
+`;
+  writeFileSync(
+    path,
+    `${blocks.stream === undefined ? "" : `load_module ${NGINX_STREAM_MODULE};\n`}daemon off;
+worker_processes 1;
+pid ${join(dir, "nginx.pid")};
+error_log stderr warn;
+events { worker_connections 1024; }
+${http}${stream}`,
   );
   return run(NGINX, ["-p", dir, "-c", path], dir);
 }

@@ -119,7 +119,11 @@ describe("reloads and crashes under load through haproxy", { skip, timeout: 120_
         await until("the crash to be seen", () =>
           primary.stderr().includes(`worker ${victim} exited (SIGKILL)`),
         );
-        await until("the replacement", () => workersOf().some((pid) => pid !== victim));
+        // Two workers again, the victim not among them (the other one alone would not do).
+        await until("the replacement", () => {
+          const workers = workersOf();
+          return workers.length === 2 && !workers.includes(victim!);
+        });
         // Load goes on through the replacement (and the other instance) for a moment.
         const before = count(primary.stderr(), /exited/);
         await new Promise((resolve) => setTimeout(resolve, 1_000));

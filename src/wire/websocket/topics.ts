@@ -12,6 +12,13 @@ export interface Subscriber {
   queueEncoded(frame: Buffer): unknown;
 }
 
+/** Sees every message published in this process, e.g. to fan it out to others. */
+export type PublishRelay = (
+  topic: string,
+  data: string | Uint8Array,
+  options: PublishOptions,
+) => void;
+
 export interface PublishOptions {
   binary?: boolean;
   /** Compress for subscribers that negotiated permessage-deflate. Default: by size threshold. */
@@ -25,6 +32,8 @@ export interface PublishOptions {
  */
 export class Topics {
   readonly #topics = new Map<string, Set<Subscriber>>();
+  /** Set by `Server.relayPublishes`; undefined (the default) keeps pub/sub in this process. */
+  relay: PublishRelay | undefined = undefined;
 
   subscribe(subscriber: Subscriber, topic: string): boolean {
     let set = this.#topics.get(topic);
@@ -59,6 +68,7 @@ export class Topics {
     options: PublishOptions = {},
     exclude?: Subscriber,
   ): number {
+    this.relay?.(topic, data, options);
     const set = this.#topics.get(topic);
     if (set === undefined) return 0;
     const binary = options.binary ?? typeof data !== "string";
