@@ -146,14 +146,7 @@ export class FetchRequest {
 
   async bytes(): Promise<Uint8Array> {
     if (this.#real !== undefined) return new Uint8Array(await this.#real.arrayBuffer());
-    const body = this.#claim();
-    if (body === undefined) return EMPTY;
-    let bytes: Buffer;
-    try {
-      bytes = await body.bytes();
-    } catch (error) {
-      throw bodyError(error);
-    }
+    const bytes = await this.#read();
     // A Buffer from the engine may be a view of Node's shared pool, whose other bytes belong to
     // others: hand out a view only when it covers its whole ArrayBuffer, else a copy.
     if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
@@ -170,7 +163,8 @@ export class FetchRequest {
 
   async text(): Promise<string> {
     if (this.#real !== undefined) return this.#real.text();
-    return textDecoder.decode(await this.bytes());
+    // Decoded from the engine's buffer itself: the copy bytes() may make is for handing it out.
+    return textDecoder.decode(await this.#read());
   }
 
   async json(): Promise<unknown> {
@@ -223,6 +217,17 @@ export class FetchRequest {
       } as RequestInit);
     }
     return this.#real;
+  }
+
+  /** The whole body as the engine read it, under its limits. */
+  async #read(): Promise<Uint8Array> {
+    const body = this.#claim();
+    if (body === undefined) return EMPTY;
+    try {
+      return await body.bytes();
+    } catch (error) {
+      throw bodyError(error);
+    }
   }
 
   #claim() {

@@ -1,5 +1,12 @@
 import type { WireResponse } from "../../wire/response.js";
+import type { ResponseHeaders } from "../../wire/response-headers.js";
 import { statusForbidsBody } from "../../wire/writer.js";
+import {
+  type HeaderEntry,
+  type UndiciResponseAccess,
+  type UndiciResponseState,
+  undiciResponse,
+} from "./undici-response.js";
 
 /**
  * A fetch `Response` turned into what the engine sends. Bodies whose bytes are known (string,
@@ -7,10 +14,12 @@ import { statusForbidsBody } from "../../wire/writer.js";
  * one write with `Content-Length`; real streams become an async iterable the engine pumps with
  * backpressure, cancelled when the client leaves.
  *
- * The source of a native `new Response("text")` is read from undici's state when undici keeps it
- * under a symbol (up to version 6: Node 20 and 22), which skips its ReadableStream entirely. Where
- * it cannot be reached, the body stream is read as long as chunks are already there: a body that
- * is complete by then still goes out in one write, anything slower is streamed from that point.
+ * Status, header fields and body source of a native `Response` are read from undici's state where
+ * undici keeps it under symbols (version 6: Node 20 and 22; see undici-response.ts), which skips
+ * its ReadableStream and the sorting copy that iterating `Headers` makes. Elsewhere (subclasses,
+ * ponyfills, Node 24) the public getters are used, and the body stream is read as long as chunks
+ * are already there: a body that is complete by then still goes out in one write, anything slower
+ * is streamed from that point.
  */
 
 /** The part of a `Response` the conversion reads: native, subclassed or a ponyfill's. */
@@ -25,17 +34,9 @@ type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["re
 
 type Source = string | Uint8Array | ArrayBuffer | Blob | null | undefined;
 
-const stateSymbol = Object.getOwnPropertySymbols(new Response("")).find(
-  (symbol) => symbol.description === "state",
-);
-
-/** undici's own record of what the body was made from, when it is reachable. */
-function sourceOf(response: ResponseLike): Source {
-  if (stateSymbol === undefined) return undefined;
-  const state = (response as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[
-    stateSymbol
-  ];
-  const source = state?.body?.source;
+/** undici's own record of what the body was made from, when it is one of the known kinds. */
+function sourceOf(state: UndiciResponseState): Source {
+  const source = state.body?.source;
   if (
     typeof source === "string" ||
     source instanceof Uint8Array ||
@@ -75,13 +76,17 @@ export function toWireResponse(
   response: unknown,
   target: WireResponse<unknown>,
   isHead: boolean,
+  /** @internal tests pass null to take the standard path on a Node where both exist. */
+  undici: UndiciResponseAccess | null = undiciResponse,
 ): void | Promise<void> {
   if (!isResponseLike(response)) {
     throw new TypeError(
       `The fetch handler must return a Response (or a promise of one), got ${describe(response)}`,
     );
   }
-  const status = response.status;
+  const state = undici?.stateOf(response);
+  const exact = state !== undefined && undici!.isExact(response) ? state : undefined;
+  const status = exact === undefined ? response.status : exact.status;
   if (status >= 100 && status < 200) {
     throw new RangeError(
       `A fetch handler cannot answer with ${status}: 1xx responses are sent by the server itself (100 Continue) or by an upgrade`,
@@ -93,14 +98,19 @@ export function toWireResponse(
     );
   }
   target.status = status;
-  copyHeaders(response.headers, target);
+  if (exact === undefined) copyHeaders(response.headers, target);
+  else copyFields(undici!, exact, target);
 
   if (statusForbidsBody(status)) {
     if (response.body !== null && !response.bodyUsed) void response.body.cancel().catch(ignore);
     target.body = null;
     return;
   }
-  const source = response.bodyUsed ? undefined : sourceOf(response);
+  if (exact !== undefined && exact.body == null) {
+    target.body = isHead ? EMPTY_ITERABLE : null;
+    return;
+  }
+  const source = state === undefined || response.bodyUsed ? undefined : sourceOf(state);
   if (typeof source === "string" || source instanceof Uint8Array) {
     target.body = source;
     return;
@@ -140,6 +150,24 @@ function copyHeaders(headers: Headers, target: WireResponse<unknown>): void {
     out.append(name, value);
   }
   if (cookies !== undefined) for (const cookie of cookies) out.append("set-cookie", cookie);
+}
+
+/** `Map.prototype.forEach` callback with the target headers as `this`: no closure per response. */
+function appendField(this: ResponseHeaders, entry: HeaderEntry, lower: string): void {
+  if (lower !== "set-cookie") this.append(lower, entry.value);
+}
+
+function copyFields(
+  undici: UndiciResponseAccess,
+  state: UndiciResponseState,
+  target: WireResponse<unknown>,
+): void {
+  const fields = undici.fields(state);
+  if (fields.size === 0) return;
+  const out = target.headers;
+  fields.forEach(appendField, out);
+  const cookies = state.headersList.cookies;
+  if (cookies !== null) for (const cookie of cookies) out.append("set-cookie", cookie);
 }
 
 function ignore(): void {}
