@@ -93,13 +93,16 @@ describe("negotiateDeflate", () => {
   });
 
   it("keeps the client's context when neither side asks otherwise", () => {
-    assert.deepEqual(agree("permessage-deflate", { clientNoContextTakeover: false, serverMaxWindowBits: 15 }), {
-      header: "permessage-deflate; server_no_context_takeover",
-      serverWindowBits: 15,
-      clientNoContextTakeover: false,
-      level: 1,
-      threshold: 1024,
-    });
+    assert.deepEqual(
+      agree("permessage-deflate", { clientNoContextTakeover: false, serverMaxWindowBits: 15 }),
+      {
+        header: "permessage-deflate; server_no_context_takeover",
+        serverWindowBits: 15,
+        clientNoContextTakeover: false,
+        level: 1,
+        threshold: 1024,
+      },
+    );
     const asked = agree("permessage-deflate; client_no_context_takeover", {
       clientNoContextTakeover: false,
       serverMaxWindowBits: 15,
@@ -118,7 +121,10 @@ describe("negotiateDeflate", () => {
   });
 
   it("limits the client's window only below 15, and only if the client allows it", () => {
-    assert.equal(agree("permessage-deflate; client_max_window_bits=15")?.header, `${base}; server_max_window_bits=12`);
+    assert.equal(
+      agree("permessage-deflate; client_max_window_bits=15")?.header,
+      `${base}; server_max_window_bits=12`,
+    );
     assert.equal(
       agree("permessage-deflate; client_max_window_bits=8")?.header,
       `${base}; server_max_window_bits=12; client_max_window_bits=8`,
@@ -153,8 +159,14 @@ describe("negotiateDeflate", () => {
         `${offer} then a good one`,
       );
     }
-    assert.equal(agree("permessage-deflate; server_no_context_takeover")?.header, `${base}; server_max_window_bits=12`);
-    assert.equal(agree("permessage-deflate; client_max_window_bits=10")?.header.endsWith("bits=10"), true);
+    assert.equal(
+      agree("permessage-deflate; server_no_context_takeover")?.header,
+      `${base}; server_max_window_bits=12`,
+    );
+    assert.equal(
+      agree("permessage-deflate; client_max_window_bits=10")?.header.endsWith("bits=10"),
+      true,
+    );
   });
 });
 

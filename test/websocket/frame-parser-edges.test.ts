@@ -11,7 +11,12 @@ import { clientFrame } from "./frames.js";
 class Sink implements FrameSink {
   events: string[] = [];
   refuse: number | undefined = undefined;
-  onDataFrame(opcode: number, fin: boolean, compressed: boolean, length: number): number | undefined {
+  onDataFrame(
+    opcode: number,
+    fin: boolean,
+    compressed: boolean,
+    length: number,
+  ): number | undefined {
     this.events.push(`data ${opcode} fin=${fin} rsv1=${compressed} len=${length}`);
     return this.refuse;
   }
@@ -54,11 +59,27 @@ describe("FrameParser failures: code and reason", () => {
     ["opcode 3", clientFrame(3, "x"), "1002 Reserved opcode"],
     ["fragmented ping", clientFrame(9, "", { fin: false }), "1002 Fragmented control frame"],
     ["RSV1 on a pong", clientFrame(10, "", { rsv: 4 }), "1002 RSV1 on a control frame", true],
-    ["RSV1 not negotiated", clientFrame(2, "x", { rsv: 4 }), "1002 RSV1 set without a negotiated extension"],
+    [
+      "RSV1 not negotiated",
+      clientFrame(2, "x", { rsv: 4 }),
+      "1002 RSV1 set without a negotiated extension",
+    ],
     ["unmasked", clientFrame(1, "x", { mask: false }), "1002 Unmasked client frame"],
-    ["126-byte close", clientFrame(8, Buffer.alloc(126)), "1002 Control frame payload over 125 bytes"],
-    ["16-bit length 125", clientFrame(2, Buffer.alloc(125), { lengthBits: 16 }), "1002 Non-minimal length encoding"],
-    ["64-bit length 65535", clientFrame(2, Buffer.alloc(65535), { lengthBits: 64 }), "1002 Non-minimal length encoding"],
+    [
+      "126-byte close",
+      clientFrame(8, Buffer.alloc(126)),
+      "1002 Control frame payload over 125 bytes",
+    ],
+    [
+      "16-bit length 125",
+      clientFrame(2, Buffer.alloc(125), { lengthBits: 16 }),
+      "1002 Non-minimal length encoding",
+    ],
+    [
+      "64-bit length 65535",
+      clientFrame(2, Buffer.alloc(65535), { lengthBits: 64 }),
+      "1002 Non-minimal length encoding",
+    ],
     ["64-bit top bit", header64(0x80000000, 0), "1002 Payload length top bit set"],
     ["64-bit past 2^53", header64(0x200000, 0), "1009 Payload length too large"],
   ];
@@ -76,9 +97,10 @@ describe("FrameParser failures: code and reason", () => {
 
 describe("FrameParser edges", () => {
   it("accepts a 16-bit length of exactly 126 and a 64-bit length of exactly 65536", () => {
-    assert.deepEqual(parse(clientFrame(2, Buffer.alloc(126), { lengthBits: 16 })).sink.events.slice(0, 1), [
-      "data 2 fin=true rsv1=false len=126",
-    ]);
+    assert.deepEqual(
+      parse(clientFrame(2, Buffer.alloc(126), { lengthBits: 16 })).sink.events.slice(0, 1),
+      ["data 2 fin=true rsv1=false len=126"],
+    );
     const big = parse(clientFrame(2, Buffer.alloc(65536), { lengthBits: 64 }));
     assert.equal(big.sink.events[0], "data 2 fin=true rsv1=false len=65536");
     assert.equal(big.sink.events.at(-1), "end fin=true had=true");
@@ -112,7 +134,8 @@ describe("FrameParser edges", () => {
     const ping = clientFrame(9, "ping!");
     const sink = new Sink();
     const parser = new FrameParser(sink);
-    for (let index = 0; index < ping.length; index++) parser.execute(ping.subarray(index, index + 1));
+    for (let index = 0; index < ping.length; index++)
+      parser.execute(ping.subarray(index, index + 1));
     parser.execute(clientFrame(10));
     parser.execute(clientFrame(8, Buffer.alloc(125, 0x41)));
     assert.deepEqual(sink.events, [
@@ -155,7 +178,12 @@ describe("FrameParser edges", () => {
   it("unmasks with the key's four bytes in turn across pieces", () => {
     const key = [0x01, 0x02, 0x04, 0x08];
     const data = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60];
-    const frame = Buffer.from([0x82, 0x86, ...key, ...data.map((byte, index) => byte ^ key[index % 4]!)]);
+    const frame = Buffer.from([
+      0x82,
+      0x86,
+      ...key,
+      ...data.map((byte, index) => byte ^ key[index % 4]!),
+    ]);
     const sink = new Sink();
     const parser = new FrameParser(sink);
     parser.execute(frame.subarray(0, 9));

@@ -53,7 +53,11 @@ describe("checkHandshake refusals", () => {
     ["Upgrade: h2c", ["Upgrade: h2c", ...without("Upgrade")], NOT_WEBSOCKET],
     ["Upgrade: websocketx", ["Upgrade: websocketx", ...without("Upgrade")], NOT_WEBSOCKET],
     ["POST", GOOD, { status: 405, message: "A WebSocket handshake is a GET" }, "POST"],
-    ["no version", without("Sec-WebSocket-Version"), { status: 400, message: "Missing Sec-WebSocket-Version" }],
+    [
+      "no version",
+      without("Sec-WebSocket-Version"),
+      { status: 400, message: "Missing Sec-WebSocket-Version" },
+    ],
     ...["8", "", "13, 8", "130", "1 3"].map((version): [string, string[], HandshakeRefusal] => [
       `version '${version}'`,
       [`Sec-WebSocket-Version: ${version}`, ...without("Sec-WebSocket-Version")],
@@ -77,7 +81,11 @@ describe("checkHandshake refusals", () => {
       [`Sec-WebSocket-Key: ${key}`, ...without("Sec-WebSocket-Key")],
       { status: 400, message: "Missing or invalid Sec-WebSocket-Key" },
     ]),
-    ["no key", without("Sec-WebSocket-Key"), { status: 400, message: "Missing or invalid Sec-WebSocket-Key" }],
+    [
+      "no key",
+      without("Sec-WebSocket-Key"),
+      { status: 400, message: "Missing or invalid Sec-WebSocket-Key" },
+    ],
     ...["chat, chat", "chat,", "a b", "", "chat, v{2}"].map(
       (value): [string, string[], HandshakeRefusal] => [
         `protocols '${value}'`,
@@ -103,7 +111,10 @@ describe("checkHandshake refusals", () => {
     const text = `GET /ws HTTP/1.0\r\nConnection: Upgrade\r\n${GOOD.map((line) => `${line}\r\n`).join("")}\r\n`;
     const source = Buffer.from(text, "latin1");
     const head = parseHead(source, 0, source.length) as RequestHead;
-    assert.deepEqual(checkHandshake({ method: "GET", headers: head.headers, head }, undefined), NOT_WEBSOCKET);
+    assert.deepEqual(
+      checkHandshake({ method: "GET", headers: head.headers, head }, undefined),
+      NOT_WEBSOCKET,
+    );
   });
 });
 
@@ -178,10 +189,9 @@ describe("the 101 response", () => {
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
         "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
     );
-    const full = check(
-      [...GOOD, "Sec-WebSocket-Extensions: permessage-deflate"],
-      { deflate: true },
-    ) as Handshake;
+    const full = check([...GOOD, "Sec-WebSocket-Extensions: permessage-deflate"], {
+      deflate: true,
+    }) as Handshake;
     assert.equal(
       switchingProtocols(full, "chat", "set-cookie: a=1\r\n"),
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +

@@ -324,9 +324,15 @@ describe("PROXY protocol parser: exact addresses, reasons and bounds", () => {
 
   it("gives each refusal its exact reason", () => {
     const reasons: Array<[Buffer, string]> = [
-      [Buffer.from("PROXY UDP4 1 2 3 4\r\n"), "v1 protocol must be TCP4, TCP6 or UNKNOWN, got 'UDP4'"],
+      [
+        Buffer.from("PROXY UDP4 1 2 3 4\r\n"),
+        "v1 protocol must be TCP4, TCP6 or UNKNOWN, got 'UDP4'",
+      ],
       [Buffer.from("PROXY \r\n"), "v1 protocol must be TCP4, TCP6 or UNKNOWN, got ''"],
-      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 2 3\r\n"), "v1 header needs source, destination and two ports"],
+      [
+        Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 2 3\r\n"),
+        "v1 header needs source, destination and two ports",
+      ],
       [Buffer.from("PROXY TCP4 1.2.3.4 ::1 1 2\r\n"), "v1 addresses are not IPv4 addresses"],
       [Buffer.from("PROXY TCP6 ::1 1.2.3.4 1 2\r\n"), "v1 addresses are not IPv6 addresses"],
       [Buffer.from("PROXY TCP6 1.2.3.4 ::1 1 2\r\n"), "v1 addresses are not IPv6 addresses"],
@@ -334,19 +340,35 @@ describe("PROXY protocol parser: exact addresses, reasons and bounds", () => {
       [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 x 2\r\n"), "v1 ports must be 0-65535"],
       [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 02\r\n"), "v1 ports must be 0-65535"],
       [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 123456 2\r\n"), "v1 ports must be 0-65535"],
-      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 2 \r\n"), "v1 header needs source, destination and two ports"],
+      [
+        Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 2 \r\n"),
+        "v1 header needs source, destination and two ports",
+      ],
       [Buffer.from("PROXY TCP4\n"), "v1 header not ended by CRLF"],
       [Buffer.from("PROXY \rX"), "v1 header not ended by CRLF"],
-      [Buffer.concat([V2_SIGNATURE, Buffer.from([0x31, 0x11, 0, 0])]), "v2 version must be 2, got 3"],
-      [Buffer.concat([V2_SIGNATURE, Buffer.from([0x2f, 0x11, 0, 0])]), "v2 command must be LOCAL or PROXY, got 15"],
-      [Buffer.concat([V2_SIGNATURE, Buffer.from([0x21, 0x11, 0x10, 0x01])]), "v2 header longer than 4112 bytes"],
+      [
+        Buffer.concat([V2_SIGNATURE, Buffer.from([0x31, 0x11, 0, 0])]),
+        "v2 version must be 2, got 3",
+      ],
+      [
+        Buffer.concat([V2_SIGNATURE, Buffer.from([0x2f, 0x11, 0, 0])]),
+        "v2 command must be LOCAL or PROXY, got 15",
+      ],
+      [
+        Buffer.concat([V2_SIGNATURE, Buffer.from([0x21, 0x11, 0x10, 0x01])]),
+        "v2 header longer than 4112 bytes",
+      ],
       [v2(1, 0x21, Array(35).fill(0)), "v2 header too short for its addresses"],
       [v2(1, 0x11, [...IPV4_BODY, 0x20]), "v2 TLV truncated"],
       [v2(1, 0x11, [...IPV4_BODY, 0x01, 0, 1]), "v2 TLV longer than the header"],
       [v2(1, 0x11, [...IPV4_BODY, ...tlv(0x20, [1, 0, 0, 0])]), "v2 SSL TLV too short"],
     ];
     for (const [bytes, reason] of reasons) {
-      assert.deepEqual(parseProxyHeader(bytes), { kind: "invalid", reason }, JSON.stringify(bytes.toString("latin1")));
+      assert.deepEqual(
+        parseProxyHeader(bytes),
+        { kind: "invalid", reason },
+        JSON.stringify(bytes.toString("latin1")),
+      );
     }
   });
 
@@ -356,7 +378,10 @@ describe("PROXY protocol parser: exact addresses, reasons and bounds", () => {
     assert.deepEqual(parseProxyHeader(line), { kind: "header", header: local(1), length: 107 });
     const open = Buffer.from(`PROXY UNKNOWN ${"x".repeat(93)}`);
     assert.equal(open.length, 107);
-    assert.deepEqual(parseProxyHeader(open), { kind: "invalid", reason: "v1 header longer than 107 bytes" });
+    assert.deepEqual(parseProxyHeader(open), {
+      kind: "invalid",
+      reason: "v1 header longer than 107 bytes",
+    });
     assert.deepEqual(parseProxyHeader(open.subarray(0, 106)), { kind: "incomplete" });
     // A CR as the last byte received may still be followed by LF.
     assert.deepEqual(parseProxyHeader(Buffer.from("PROXY TCP4\r")), { kind: "incomplete" });

@@ -32,11 +32,16 @@ describe("startSession", () => {
     const socket = new Socket();
     const host = new Host();
     const heads: Buffer[] = [];
-    startSession(socket, Buffer.from("early"), (given, head) => {
-      assert.equal(given, socket);
-      heads.push(head);
-      return noop;
-    }, host);
+    startSession(
+      socket,
+      Buffer.from("early"),
+      (given, head) => {
+        assert.equal(given, socket);
+        heads.push(head);
+        return noop;
+      },
+      host,
+    );
     assert.deepEqual(heads, [Buffer.from("early")]);
     assert.deepEqual(host.adopted, [[socket, noop]]);
     assert.deepEqual(host.errors, []);
@@ -62,9 +67,14 @@ describe("startSession", () => {
     const socket = new Socket();
     const host = new Host();
     const failure = new Error("protocol broke");
-    startSession(socket, Buffer.alloc(0), () => {
-      throw failure;
-    }, host);
+    startSession(
+      socket,
+      Buffer.alloc(0),
+      () => {
+        throw failure;
+      },
+      host,
+    );
     assert.deepEqual(host.errors, [failure]);
     assert.deepEqual(host.adopted, []);
     assert.equal(socket.destroyed, true);
@@ -73,10 +83,15 @@ describe("startSession", () => {
   it("adopts nothing when the protocol destroyed the socket itself", () => {
     const socket = new Socket();
     const host = new Host();
-    startSession(socket, Buffer.alloc(0), (given) => {
-      given.destroy();
-      return noop;
-    }, host);
+    startSession(
+      socket,
+      Buffer.alloc(0),
+      (given) => {
+        given.destroy();
+        return noop;
+      },
+      host,
+    );
     assert.deepEqual(host.adopted, []);
     assert.deepEqual(host.errors, []);
   });
