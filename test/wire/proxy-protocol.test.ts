@@ -338,6 +338,9 @@ describe("PROXY protocol parser: exact addresses, reasons and bounds", () => {
       [Buffer.from("PROXY TCP6 1.2.3.4 ::1 1 2\r\n"), "v1 addresses are not IPv6 addresses"],
       [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 65536\r\n"), "v1 ports must be 0-65535"],
       [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 x 2\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 0x10 2\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1\t 2\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 2\t\r\n"), "v1 ports must be 0-65535"],
       [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 02\r\n"), "v1 ports must be 0-65535"],
       [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 123456 2\r\n"), "v1 ports must be 0-65535"],
       [
@@ -409,6 +412,11 @@ describe("PROXY protocol parser: exact addresses, reasons and bounds", () => {
     const { header } = parsed as { header: ProxyHeader };
     assert.equal(header.tls, true);
     assert.equal(header.authority, "");
+  });
+
+  it("reads the authority TLV byte for byte (latin1)", () => {
+    const parsed = parseProxyHeader(v2(1, 0x11, [...IPV4_BODY, ...tlv(0x02, [0x61, 0xe9, 0xff])]));
+    assert.equal((parsed as { header: ProxyHeader }).header.authority, "a\xe9\xff");
   });
 
   it("keeps TLS and authority TLVs of a LOCAL header, and reads TLVs after TCP6 addresses", () => {
