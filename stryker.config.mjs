@@ -17,7 +17,25 @@ export const modules = {
   head: { mutate: "src/wire/head.ts", tests: PARSER },
   // RequestBody with a recording host covers every branch; the TCP files drive the same class.
   body: { mutate: "src/wire/body.ts", tests: ["wire/request-body"] },
-  connection: { mutate: "src/wire/connection.ts", tests: ["wire/*"] },
+  // Not every wire/* file: those over 2 s per run (timeouts, stalls, backpressure, TLS, signals,
+  // clients, acceptors…) would make each mutant take a minute. These TCP files drive the
+  // connection's request cycle: framing, errors, 100-continue, pipelining, keep-alive, limits,
+  // deferred writes, shutdown and the protocol log; timer mutants are left to the slower files.
+  connection: {
+    mutate: "src/wire/connection.ts",
+    tests: [
+      "wire/errors",
+      "wire/strictness",
+      "wire/continue",
+      "wire/deferred-writes",
+      "wire/protocol-log",
+      "wire/shutdown",
+      "wire/pipelining",
+      "wire/keep-alive",
+      "wire/limits",
+      "wire/basics",
+    ],
+  },
   router: {
     mutate: "src/app/router.ts",
     tests: ["router/*", "framework/router", "framework/hooks", "framework/errors"],
