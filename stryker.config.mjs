@@ -9,7 +9,13 @@
 // fuzz test and the TCP tests are left out, as they take ten times as long per mutant. Fast files
 // come first: a mutant stops at the first file that fails, and the table (every split of every
 // row) is the slowest.
-const PARSER = ["parser/messages", "parser/parser-api", "parser/headers", "parser/table"];
+const PARSER = [
+  "parser/messages",
+  "parser/parser-state",
+  "parser/parser-api",
+  "parser/headers",
+  "parser/table",
+];
 
 /** Module name → the source it mutates and the compiled test files that exercise it. */
 export const modules = {
