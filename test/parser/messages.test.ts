@@ -516,3 +516,98 @@ describe("RequestParser refusals: status and message, whole and byte by byte", (
     assert.equal(parserError(`${CHUNKED}${"f".repeat(13)}\r\n`), undefined);
   });
 });
+
+describe("edges a one-character change would move", () => {
+  it("ignores fields whose names only share a length with the ones that frame a request", () => {
+    const parsed = accepted(
+      GET(
+        "Date: x",
+        "Expecx: y",
+        "Accept: 100-continue",
+        "Upgradx: websocket",
+        "Connectiox: close",
+        "Content-Typx: a",
+        "Content-Type: a",
+        "Content-Lengtx: 5",
+        "Transfer-Encodinx: gzip",
+      ),
+    );
+    assert.deepEqual(
+      [
+        parsed.contentLength,
+        parsed.chunked,
+        parsed.keepAlive,
+        parsed.expectContinue,
+        parsed.upgrade,
+      ],
+      [-1, false, true, false, undefined],
+    );
+  });
+
+  it("refuses a request-line over its limit with 414 when both limits are equal", () => {
+    const line = `GET /${"a".repeat(40)} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    const limits = { maxRequestLineBytes: 32, maxHeaderBytes: 32 };
+    assert.deepEqual(parserError(line, limits), [414, "Request-line too long"]);
+    assert.deepEqual(parserError(line, limits, true), [414, "Request-line too long"]);
+  });
+
+  it("counts empty lines before a request against maxHeaderBytes, up to exactly the limit", () => {
+    const request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    assert.equal(parserError(`${"\r\n".repeat(32)}${request}`, { maxHeaderBytes: 64 }), undefined);
+    assert.deepEqual(parserError(`${"\r\n".repeat(32)}\r${request}`, { maxHeaderBytes: 64 }), [
+      431,
+      "Header section too large",
+    ]);
+    assert.equal(parserError(`\n\r\n${request}`, { allowBareLf: true }), undefined);
+    assert.equal(parserError(`\n\r\n${request}`, { allowBareLf: true }, true), undefined);
+  });
+
+  it("refuses a chunk size that reaches 2^49 before its next digit", () => {
+    assert.deepEqual(parserError(`${CHUNKED}20000000000000\r\n`), [400, "Chunk size too large"]);
+    assert.equal(parserError(`${CHUNKED}1ffffffffffff0\r\n`), undefined);
+  });
+
+  const extensions: Array<[string, boolean]> = [
+    [";a", true],
+    [" ; a", true],
+    ["\t;\ta", true],
+    [";a=b", true],
+    [";a = b", true],
+    [";a\t=\tb", true],
+    [";a;b=c;d", true],
+    [";!#$%&'*+-.^_`|~09AZaz=x", true],
+    [';a=""', true],
+    [';a="x y\\"z"', true],
+    [';a="\t!#[]~\x80\xff"', true],
+    [';a="\\\t\\ \\~\\\x80\\\xff"', true],
+    [" ;a=b ;c", true],
+    [";", false],
+    [";;a", false],
+    [";=b", false],
+    [";a=", false],
+    [";a b", false],
+    [";a=b c", false],
+    [";a=b;", false],
+    [";a=b=c", false],
+    [" x", false],
+    [" ", false],
+    [";a@=b", false],
+    [";a=b@", false],
+    [';"a"', false],
+    [';a="', false],
+    [';a="\\"', false],
+    [';a="x"y', false],
+    [';a="\x7f"', false],
+    [';a="\x00"', false],
+    [';a="\\\x7f"', false],
+    [';a="\\\x00"', false],
+    [';a="""', false],
+    [';a="\\"', false],
+  ];
+  for (const [extension, valid] of extensions) {
+    it(`chunk extension ${JSON.stringify(extension)} is ${valid ? "accepted" : "refused"}`, () => {
+      const text = `${CHUNKED}1${extension}\r\nx\r\n0\r\n\r\n`;
+      assert.deepEqual(parserError(text), valid ? undefined : [400, "Malformed chunk extension"]);
+    });
+  }
+});
