@@ -110,6 +110,15 @@ describe("Utf8Validator state and ranges", () => {
     assert.equal(lowered.write(Uint8Array.of(0xf1, 0x80, 0x80, 0x80)), true);
   });
 
+  it("starts afresh after refusing a byte that came in a write of its own", () => {
+    const validator = new Utf8Validator();
+    assert.equal(validator.write(Uint8Array.of(0xe0)), true);
+    assert.equal(validator.write(Uint8Array.of(0x80)), false);
+    assert.equal(validator.complete, true);
+    assert.equal(validator.write(Uint8Array.of(0x41)), true);
+    assert.equal(validator.complete, true);
+  });
+
   it("starts afresh after refusing a byte", () => {
     const validator = new Utf8Validator();
     assert.equal(validator.write(Uint8Array.of(0xe0, 0x80)), false);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { Socket } from "node:net";
+import { once } from "node:events";
+import { connect, createServer, Socket } from "node:net";
 import { describe, it } from "node:test";
+import { readIntoSharedBuffer } from "../../src/wire/shared-reads.js";
 import {
   detachSocket,
   type EngineSession,
@@ -116,5 +118,38 @@ describe("detachSocket", () => {
     assert.deepEqual(socket.listeners("end"), ownEnd);
     assert.equal(socket.readableFlowing, null);
     socket.destroy();
+  });
+
+  it("gives a socket on the shared read buffer its reads back as 'data' events", {
+    timeout: 5000,
+  }, async (t) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as { port: number };
+    const client = connect(port, "127.0.0.1");
+    try {
+      const [socket] = (await once(server, "connection")) as [Socket];
+      const early: string[] = [];
+      if (
+        !readIntoSharedBuffer(socket, (bytes, buffer) =>
+          early.push(buffer.toString("latin1", 0, bytes)),
+        )
+      ) {
+        socket.destroy();
+        t.skip("no user-buffer reads on this Node (or SLOW_SERV_SHARED_READS=0)");
+        return;
+      }
+      detachSocket(socket, []);
+      const data = once(socket, "data");
+      client.write("after the hand-off");
+      const [chunk] = (await data) as [Buffer];
+      assert.equal(chunk.toString(), "after the hand-off");
+      assert.deepEqual(early, []);
+      socket.destroy();
+    } finally {
+      client.destroy();
+      server.close();
+    }
   });
 });
