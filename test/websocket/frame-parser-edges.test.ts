@@ -145,6 +145,14 @@ describe("FrameParser edges", () => {
     ]);
   });
 
+  it("refuses RSV1 unless compression is allowed, which it is not by default", () => {
+    const sink = new Sink();
+    const parser = new FrameParser(sink);
+    assert.equal(parser.allowCompression, false);
+    parser.execute(clientFrame(1, "x", { rsv: 4 }));
+    assert.deepEqual(sink.events, ["error 1002 RSV1 set without a negotiated extension"]);
+  });
+
   it("honours allowCompression switched on after construction", () => {
     const sink = new Sink();
     const parser = new FrameParser(sink);
