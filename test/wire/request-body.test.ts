@@ -277,3 +277,71 @@ describe("RequestBody reading", () => {
     await assert.rejects(late.bytes(), why);
   });
 });
+
+describe("RequestBody wakes a waiting reader", { timeout: 5000 }, () => {
+  /** Lets a reader reach its wait for more input. */
+  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it("for each chunk as it arrives, before the end", async () => {
+    const body = new RequestBody(new Host(), -1, 100, 100);
+    const iterator = body[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await settle();
+    body.push(bytes("a"));
+    assert.equal((await first).value?.toString(), "a");
+  });
+
+  it("at the end, at an abort and at a discard", async () => {
+    const ended = new RequestBody(new Host(), -1, 100, 100);
+    const whole = ended.bytes();
+    await settle();
+    ended.end(["t", "1"]);
+    assert.equal((await whole).length, 0);
+    const failure = new Error("reset");
+    const aborted = new RequestBody(new Host(), -1, 100, 100);
+    const reading = aborted.bytes();
+    await settle();
+    aborted.abort(failure);
+    await assert.rejects(reading, failure);
+    const discarded = new RequestBody(new Host(), -1, 100, 100);
+    const next = discarded[Symbol.asyncIterator]().next();
+    await settle();
+    discarded.discard();
+    await assert.rejects(next, { message: /no longer available/ });
+  });
+});
+
+describe("RequestBody after the end of a read", () => {
+  it("has no trailers before its end", () => {
+    assert.deepEqual(new RequestBody(new Host(), -1, 100, 100).trailers, []);
+  });
+
+  it("a body read to its end by iteration cannot be read again", async () => {
+    const body = new RequestBody(new Host(), -1, 100, 100);
+    body.push(bytes("x"));
+    body.end([]);
+    assert.deepEqual(await drain(body), ["x"]);
+    await assert.rejects(body.bytes(), { message: /already read/ });
+  });
+
+  it("a failed read fails again with the same error, not as already read", async () => {
+    const body = new RequestBody(new Host(), 11, 10, 100);
+    await assert.rejects(body.bytes(), TOO_LARGE(10));
+    await assert.rejects(body.bytes(), TOO_LARGE(10));
+    await assert.rejects(drain(body), TOO_LARGE(10));
+  });
+
+  it("yields nothing buffered after an abort or a discard", async () => {
+    const failure = new Error("reset");
+    const aborted = new RequestBody(new Host(), -1, 100, 100);
+    aborted.push(bytes("kept?"));
+    aborted.abort(failure);
+    await assert.rejects(aborted[Symbol.asyncIterator]().next(), failure);
+    const discarded = new RequestBody(new Host(), -1, 100, 100);
+    discarded.push(bytes("kept?"));
+    discarded.discard();
+    await assert.rejects(discarded[Symbol.asyncIterator]().next(), {
+      message: /no longer available/,
+    });
+  });
+});
