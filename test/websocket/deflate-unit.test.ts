@@ -63,6 +63,8 @@ describe("parseExtensions", () => {
       "e; a b=1",
       'e; a="',
       'e; a="1',
+      'e; a="10',
+      'e; a=10"',
       "e; a=1 2",
       'e; a=""',
       "e; a=",
@@ -137,6 +139,14 @@ describe("negotiateDeflate", () => {
       agree("permessage-deflate; client_max_window_bits=9", { clientMaxWindowBits: 10 })?.header,
       `${base}; server_max_window_bits=12; client_max_window_bits=9`,
     );
+    assert.equal(
+      agree("permessage-deflate; client_max_window_bits", { clientMaxWindowBits: 10 })?.header,
+      `${base}; server_max_window_bits=12; client_max_window_bits=10`,
+    );
+    assert.equal(
+      agree("permessage-deflate; client_max_window_bits")?.header,
+      `${base}; server_max_window_bits=12`,
+    );
     assert.equal(agree("permessage-deflate", { clientMaxWindowBits: 14 }), undefined);
     assert.notEqual(agree("permessage-deflate", { clientMaxWindowBits: 15 }), undefined);
   });
@@ -147,6 +157,8 @@ describe("negotiateDeflate", () => {
       "permessage-deflate; client_max_window_bits=16",
       "permessage-deflate; client_max_window_bits=010",
       "permessage-deflate; client_max_window_bits=91",
+      "permessage-deflate; client_no_context_takeover=1",
+      "permessage-deflate; server_max_window_bits",
       "permessage-deflate; client_max_window_bits=155",
       "permessage-deflate; server_max_window_bits=105",
       "permessage-deflate; server_max_window_bits=8",
