@@ -278,3 +278,157 @@ describe("PROXY protocol parser", () => {
     assert.equal(parseProxyHeader(Buffer.from("PROX")).kind, "incomplete");
   });
 });
+
+describe("PROXY protocol parser: exact addresses, reasons and bounds", () => {
+  /** A v2 PROXY TCP6 header whose source is the given eight groups. */
+  const v6Source = (groups: number[]): Buffer =>
+    v2(1, 0x21, [...groups.flatMap(port), ...Array(15).fill(0), 1, ...port(1), ...port(2)]);
+  const sourceOf = (bytes: Buffer): string | undefined => {
+    const parsed = parseProxyHeader(bytes);
+    assert.equal(parsed.kind, "header");
+    return (parsed as { header: ProxyHeader }).header.source?.address;
+  };
+
+  it("writes v2 IPv6 addresses as RFC 5952 does", () => {
+    const cases: Array<[number[], string]> = [
+      [[0x2001, 0xdb8, 1, 2, 3, 4, 5, 6], "2001:db8:1:2:3:4:5:6"],
+      [[0x2001, 0xdb8, 0, 1, 1, 1, 1, 1], "2001:db8:0:1:1:1:1:1"],
+      [[0x2001, 0xdb8, 0, 0, 1, 0, 0, 0], "2001:db8:0:0:1::"],
+      [[0x2001, 0, 0, 1, 0, 0, 0, 1], "2001:0:0:1::1"],
+      [[0x2001, 0xdb8, 0, 0, 1, 0, 0, 1], "2001:db8::1:0:0:1"],
+      [[0, 0, 0, 0, 0, 0, 0, 1], "::1"],
+      [[0, 0, 0, 0, 0, 0, 0, 0], "::"],
+      [[0xfe80, 0, 0, 0, 0, 0, 0, 0], "fe80::"],
+      [[0, 0, 0xabcd, 0, 0, 0, 0, 0xffff], "0:0:abcd::ffff"],
+      [[0, 0, 0, 0, 0, 0xfffe, 0x7f00, 1], "::fffe:7f00:1"],
+      [[0, 0, 0, 0, 1, 0xffff, 0x7f00, 1], "::1:ffff:7f00:1"],
+      [[1, 0, 0, 0, 0, 0xffff, 0x7f00, 1], "1::ffff:7f00:1"],
+      [[0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201], "::ffff:192.0.2.1"],
+    ];
+    for (const [groups, text] of cases) assert.equal(sourceOf(v6Source(groups)), text, text);
+  });
+
+  it("reads v2 ports as 16-bit big-endian numbers", () => {
+    const parsed = parseProxyHeader(v2(1, 0x11, [1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xfe, 0x01, 0x02]));
+    assert.deepEqual(parsed, {
+      kind: "header",
+      header: {
+        ...base,
+        version: 2,
+        source: { address: "1.2.3.4", port: 0xfffe },
+        destination: { address: "5.6.7.8", port: 0x0102 },
+      },
+      length: 28,
+    });
+  });
+
+  it("gives each refusal its exact reason", () => {
+    const reasons: Array<[Buffer, string]> = [
+      [
+        Buffer.from("PROXY UDP4 1 2 3 4\r\n"),
+        "v1 protocol must be TCP4, TCP6 or UNKNOWN, got 'UDP4'",
+      ],
+      [Buffer.from("PROXY \r\n"), "v1 protocol must be TCP4, TCP6 or UNKNOWN, got ''"],
+      [
+        Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 2 3\r\n"),
+        "v1 header needs source, destination and two ports",
+      ],
+      [Buffer.from("PROXY TCP4 1.2.3.4 ::1 1 2\r\n"), "v1 addresses are not IPv4 addresses"],
+      [Buffer.from("PROXY TCP6 ::1 1.2.3.4 1 2\r\n"), "v1 addresses are not IPv6 addresses"],
+      [Buffer.from("PROXY TCP6 1.2.3.4 ::1 1 2\r\n"), "v1 addresses are not IPv6 addresses"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 65536\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 x 2\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 0x10 2\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1\t 2\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 2\t\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 02\r\n"), "v1 ports must be 0-65535"],
+      [Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 123456 2\r\n"), "v1 ports must be 0-65535"],
+      [
+        Buffer.from("PROXY TCP4 1.2.3.4 1.2.3.4 1 2 \r\n"),
+        "v1 header needs source, destination and two ports",
+      ],
+      [Buffer.from("PROXY TCP4\n"), "v1 header not ended by CRLF"],
+      [Buffer.from("PROXY \rX"), "v1 header not ended by CRLF"],
+      [
+        Buffer.concat([V2_SIGNATURE, Buffer.from([0x31, 0x11, 0, 0])]),
+        "v2 version must be 2, got 3",
+      ],
+      [
+        Buffer.concat([V2_SIGNATURE, Buffer.from([0x2f, 0x11, 0, 0])]),
+        "v2 command must be LOCAL or PROXY, got 15",
+      ],
+      [
+        Buffer.concat([V2_SIGNATURE, Buffer.from([0x21, 0x11, 0x10, 0x01])]),
+        "v2 header longer than 4112 bytes",
+      ],
+      [v2(1, 0x21, Array(35).fill(0)), "v2 header too short for its addresses"],
+      [v2(1, 0x11, [...IPV4_BODY, 0x20]), "v2 TLV truncated"],
+      [v2(1, 0x11, [...IPV4_BODY, 0x01, 0, 1]), "v2 TLV longer than the header"],
+      [v2(1, 0x11, [...IPV4_BODY, ...tlv(0x20, [1, 0, 0, 0])]), "v2 SSL TLV too short"],
+    ];
+    for (const [bytes, reason] of reasons) {
+      assert.deepEqual(
+        parseProxyHeader(bytes),
+        { kind: "invalid", reason },
+        JSON.stringify(bytes.toString("latin1")),
+      );
+    }
+  });
+
+  it("accepts a v1 line of exactly 107 bytes and refuses 107 bytes without CRLF", () => {
+    const line = Buffer.from(`PROXY UNKNOWN ${"x".repeat(91)}\r\n`);
+    assert.equal(line.length, 107);
+    assert.deepEqual(parseProxyHeader(line), { kind: "header", header: local(1), length: 107 });
+    const open = Buffer.from(`PROXY UNKNOWN ${"x".repeat(93)}`);
+    assert.equal(open.length, 107);
+    assert.deepEqual(parseProxyHeader(open), {
+      kind: "invalid",
+      reason: "v1 header longer than 107 bytes",
+    });
+    assert.deepEqual(parseProxyHeader(open.subarray(0, 106)), { kind: "incomplete" });
+    // A CR as the last byte received may still be followed by LF.
+    assert.deepEqual(parseProxyHeader(Buffer.from("PROXY TCP4\r")), { kind: "incomplete" });
+  });
+
+  it("accepts a v2 header of exactly the size limit, TLVs up to its last byte", () => {
+    const padding = tlv(0xe0, Array(4096 - 12 - 3).fill(0));
+    const bytes = v2(1, 0x11, [...IPV4_BODY, ...padding]);
+    assert.equal(bytes.length, 16 + 4096);
+    assert.equal(parseProxyHeader(bytes).kind, "header");
+    assert.deepEqual(parseProxyHeader(bytes.subarray(0, bytes.length - 1)), { kind: "incomplete" });
+    assert.deepEqual(parseProxyHeader(bytes.subarray(0, 15)), { kind: "incomplete" });
+  });
+
+  it("takes the last SSL and authority TLVs, an empty authority and an SSL TLV of exactly 5 bytes", () => {
+    const parsed = parseProxyHeader(
+      v2(1, 0x11, [
+        ...IPV4_BODY,
+        ...tlv(0x02, [...Buffer.from("a.example")]),
+        ...tlv(0x20, [0x05, 0, 0, 0, 0]),
+        ...tlv(0x02, []),
+      ]),
+    );
+    assert.equal(parsed.kind, "header");
+    const { header } = parsed as { header: ProxyHeader };
+    assert.equal(header.tls, true);
+    assert.equal(header.authority, "");
+  });
+
+  it("reads the authority TLV byte for byte (latin1)", () => {
+    const parsed = parseProxyHeader(v2(1, 0x11, [...IPV4_BODY, ...tlv(0x02, [0x61, 0xe9, 0xff])]));
+    assert.equal((parsed as { header: ProxyHeader }).header.authority, "a\xe9\xff");
+  });
+
+  it("keeps TLS and authority TLVs of a LOCAL header, and reads TLVs after TCP6 addresses", () => {
+    const health = parseProxyHeader(v2(0, 0x00, [...SSL_TLV, ...AUTHORITY_TLV]));
+    assert.deepEqual(health, {
+      kind: "header",
+      header: local(2, { tls: true, authority: "shop.example" }),
+      length: 16 + SSL_TLV.length + AUTHORITY_TLV.length,
+    });
+    const six = parseProxyHeader(v2(1, 0x21, [...IPV6_BODY, ...AUTHORITY_TLV]));
+    assert.equal((six as { header: ProxyHeader }).header.authority, "shop.example");
+    assert.equal((six as { header: ProxyHeader }).header.source?.port, 4711);
+    assert.equal((six as { header: ProxyHeader }).header.destination?.port, 8080);
+  });
+});
