@@ -15,17 +15,34 @@ export const modules = {
   head: { mutate: "src/wire/head.ts", tests: PARSER },
   body: { mutate: "src/wire/body.ts", tests: [...PARSER, "wire/bodies", "wire/chunk-limit"] },
   connection: { mutate: "src/wire/connection.ts", tests: ["wire/*"] },
+  // Application and session modules: the in-memory unit and inject tests first (a mutant stops
+  // at the first file that kills it), then the fewest TCP files that reach what those miss.
   router: {
     mutate: "src/app/router.ts",
     tests: ["router/*", "framework/router", "framework/hooks", "framework/errors"],
   },
-  static: { mutate: "src/app/static.ts", tests: ["static/*"] },
-  "send-file": { mutate: "src/app/send-file.ts", tests: ["static/*"] },
-  seal: { mutate: "src/session/seal.ts", tests: ["session/*"] },
-  manager: { mutate: "src/session/manager.ts", tests: ["session/*", "session-http/*"] },
+  static: {
+    mutate: "src/app/static.ts",
+    tests: ["static/config", "static/serve", "static/traversal", "static/matrix", "static/handles"],
+  },
+  "send-file": {
+    mutate: "src/app/send-file.ts",
+    tests: ["static/send-file", "static/serve", "static/matrix", "static/handles"],
+  },
+  seal: { mutate: "src/session/seal.ts", tests: ["session/seal-reasons", "session/seal"] },
+  manager: {
+    mutate: "src/session/manager.ts",
+    tests: [
+      "session/manager-security",
+      "session/manager-lifecycle",
+      "session/manager-size",
+      "session-http/rotation-expiry",
+      "session-http/bad-cookies",
+    ],
+  },
   "csrf-guard": {
     mutate: "src/session/csrf-guard.ts",
-    tests: ["session-http/*", "session/manager-security"],
+    tests: ["session-http/csrf-origin", "session-http/csrf", "session-http/csrf-safe-methods"],
   },
   // This wave's code where a silent bug is a security or correctness bug.
   upgrade: {
@@ -49,7 +66,7 @@ export const modules = {
   },
   "trust-proxy": {
     mutate: "src/app/proxy.ts",
-    tests: ["framework/trust-proxy", "framework/request"],
+    tests: ["framework/trust-proxy-edges", "framework/trust-proxy", "framework/request"],
   },
   "canonical-path": { mutate: "src/app/canonical-path.ts", tests: ["framework/canonical-path"] },
   "fetch-request": { mutate: "src/app/fetch/request.ts", tests: ["fetch/request", "fetch/wire"] },

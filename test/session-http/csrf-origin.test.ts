@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { InjectOptions } from "../../src/app/inject.js";
-import { type CsrfOptions, csrfPlugin, type Server, type ServerOptions } from "../../src/index.js";
+import {
+  type CsrfOptions,
+  csrfPlugin,
+  Server,
+  type ServerOptions,
+  sessionPlugin,
+} from "../../src/index.js";
 import { trustOriginsFor } from "../../src/session/csrf-guard.js";
 import { ConfigError } from "../../src/wire/options.js";
-import { sessionApp } from "./helpers.js";
+import { KEY_A, sessionApp } from "./helpers.js";
 
 // The CSRF guard's origin check in detail: which host and port the server takes as its own
 // (Host, X-Forwarded-Host, Forwarded, IPv6, case), the precedence of Sec-Fetch-Site, opaque
@@ -137,6 +143,31 @@ describe("CSRF guard: Sec-Fetch-Site comes first", () => {
       200,
     );
     assert.equal(await status(app, { origin: "null" }), 403);
+  });
+});
+
+describe("CSRF guard: installation", () => {
+  test("without the session plugin it fails at start-up and says what to add", () => {
+    assert.throws(
+      () => new Server({ logger: false }).use(csrfPlugin()),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message ===
+          "CSRF protection keeps its secret in the session: pass `session: { keys: [...] }` " +
+            "together with `csrf` to new Server() (or app.use(sessionPlugin(...)) first).",
+    );
+  });
+
+  test("origins vouched for before the guard is installed still count", async () => {
+    const app = new Server({ logger: false }).use(sessionPlugin({ keys: [KEY_A] }));
+    trustOriginsFor(app, (origin) => origin === "https://a.example");
+    trustOriginsFor(app, (origin) => origin === "https://b.example");
+    app.use(csrfPlugin({ exempt: () => true }));
+    app.post("/transfer", () => "done");
+    for (const origin of ["https://a.example", "https://b.example"]) {
+      assert.equal(await status(app, { origin }), 200, origin);
+    }
+    assert.equal(await status(app, { origin: "https://c.example" }), 403);
   });
 });
 
