@@ -68,6 +68,7 @@ describe("request.url", () => {
       await forwarded("X-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\n"),
       "https://shop.example/a?b",
     );
+    // nginx's $host has no port: the same name without one keeps the port the request came with.
     assert.equal(await forwarded("X-Forwarded-Host: internal\r\n"), "http://internal:3000/a?b");
     assert.equal(
       await url("GET /a HTTP/1.1\r\nHost: [::1]:3000\r\nX-Forwarded-Proto: https\r\n\r\n", trusted),
@@ -78,6 +79,28 @@ describe("request.url", () => {
       await url("OPTIONS * HTTP/1.1\r\nHost: internal\r\n\r\n", trusted),
       "http://internal/",
     );
+  });
+
+  // Regression: the forwarded host's port was dropped ("https://shop.example/a"), so Hono's csrf()
+  // refused every same-origin form post behind a proxy on a non-default port, and redirects built
+  // from request.url pointed at the wrong port.
+  it("behind a trusted proxy, the forwarded host keeps its port", async () => {
+    const request = (headers: string) =>
+      url(`GET /a HTTP/1.1\r\nHost: internal:3000\r\n${headers}\r\n`, { trustProxy: 1 });
+    assert.equal(
+      await request("X-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example:8443\r\n"),
+      "https://shop.example:8443/a",
+    );
+    assert.equal(await request("X-Forwarded-Host: internal:8080\r\n"), "http://internal:8080/a");
+    assert.equal(
+      await request("X-Forwarded-Host: [2001:db8::1]:8443\r\n"),
+      "http://[2001:db8::1]:8443/a",
+    );
+    const forwarded = await url(
+      'GET /a HTTP/1.1\r\nHost: internal:3000\r\nForwarded: proto=https;host="shop.example:8443"\r\n\r\n',
+      { trustProxy: { proxies: 1, header: "forwarded" } },
+    );
+    assert.equal(forwarded, "https://shop.example:8443/a");
   });
 
   it("behind a trusted proxy, absolute-form keeps only its path and query", async () => {
