@@ -69,12 +69,18 @@ export const modules = {
     tests: ["framework/trust-proxy-edges", "framework/trust-proxy", "framework/request"],
   },
   "canonical-path": { mutate: "src/app/canonical-path.ts", tests: ["framework/canonical-path"] },
-  "fetch-request": { mutate: "src/app/fetch/request.ts", tests: ["fetch/request", "fetch/wire"] },
+  "fetch-request": {
+    mutate: "src/app/fetch/request.ts",
+    tests: ["fetch/request-edges", "fetch/request", "fetch/wire"],
+  },
   "fetch-response": {
     mutate: "src/app/fetch/response.ts",
-    tests: ["fetch/wire", "fetch/app-fetch"],
+    tests: ["fetch/exchange-edges", "fetch/wire", "fetch/app-fetch"],
   },
-  "fetch-handler": { mutate: "src/edges/fetch/handler.ts", tests: ["fetch/wire", "fetch/request"] },
+  "fetch-handler": {
+    mutate: "src/edges/fetch/handler.ts",
+    tests: ["fetch/exchange-edges", "fetch/request-edges", "fetch/wire"],
+  },
 };
 
 const name = process.env.SLOW_SERV_MUTATE ?? "seal";
