@@ -33,6 +33,7 @@ export const modules = {
   manager: {
     mutate: "src/session/manager.ts",
     tests: [
+      "session/manager-sync",
       "session/manager-security",
       "session/manager-lifecycle",
       "session/manager-size",
