@@ -68,6 +68,14 @@ describe("canonicalPath", () => {
     "/%4",
     "/%zz",
     "/a%g0",
+    // Characters just below "0" are not hex digits either.
+    "/%-1",
+    "/%+0",
+    "/%.0",
+    "/%/0",
+    // A dot segment right after an empty one.
+    "//%2e",
+    "//%2E%2e/x",
   ];
   const DOT = "Dot segment (. or ..) in path: resolve it before sending the request";
   const MALFORMED = "Malformed percent-encoding in path";
