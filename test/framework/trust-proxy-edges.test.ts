@@ -79,6 +79,8 @@ describe("trustProxy values", () => {
         /^'trustProxy' must be false, true, the number of proxies .*\{ proxies, header \}, got 1\.5$/,
       ],
       [-1, /, got -1$/],
+      ["10.0.0.0/33", /^'trustProxy': '10\.0\.0\.0\/33' is not an address, a CIDR range/],
+      [["loopback", 7], /^'trustProxy': every entry must be an address/],
       [null, /'trustProxy' must be .*, got null$/],
       [{ proxies: null }, /'trustProxy' must be .*, got null$/],
       [
@@ -155,13 +157,7 @@ describe("X-Forwarded-* from a trusted proxy", () => {
 
   test("empty list entries are skipped; an address that is not one ends the walk", async () => {
     assert.equal((await who(app, { "x-forwarded-for": "203.0.113.1, " })).ip, "203.0.113.1");
-    for (const junk of [
-      "192.0.2.12x",
-      "2001:db8::1:99999",
-      "[2001:db8::5",
-      ":4711",
-      "unknown",
-    ]) {
+    for (const junk of ["192.0.2.12x", "2001:db8::1:99999", "[2001:db8::5", ":4711", "unknown"]) {
       assert.equal((await who(app, { "x-forwarded-for": junk })).ip, "127.0.0.1", junk);
     }
   });
@@ -222,6 +218,10 @@ describe("X-Forwarded-* from a trusted proxy", () => {
 
 describe("Forwarded from a trusted proxy", () => {
   const app = whoApp({ proxies: true, header: "forwarded" });
+
+  test("no Forwarded header: the peer is the client", async () => {
+    assert.deepEqual(await who(app, { "x-forwarded-for": "203.0.113.1" }), OWN);
+  });
 
   test("a hop without for= still sets the scheme and host", async () => {
     assert.deepEqual(await who(app, { forwarded: "proto=https;host=shop.example" }), {
