@@ -43,7 +43,12 @@ export const modules = {
   },
   "csrf-guard": {
     mutate: "src/session/csrf-guard.ts",
-    tests: ["session-http/csrf-origin", "session-http/csrf", "session-http/csrf-safe-methods"],
+    tests: [
+      "session-http/csrf-origin",
+      "session-http/csrf",
+      "session-http/csrf-safe-methods",
+      "session-http/csrf-upload",
+    ],
   },
   // This wave's code where a silent bug is a security or correctness bug.
   upgrade: {

@@ -51,6 +51,12 @@ describe("CSRF guard: the server's own origin", () => {
     assert.equal(await status(app, { ...host, origin: "http://shop.example:8081" }), 403);
   });
 
+  test("a one-letter host name keeps its port", async () => {
+    const app = originApp();
+    assert.equal(await status(app, { host: "a:8080", origin: "http://a:8080" }), 200);
+    assert.equal(await status(app, { host: "a:8080", origin: "http://a" }), 403);
+  });
+
   test("a bracketed IPv6 host, with and without a port", async () => {
     const app = originApp();
     assert.equal(await status(app, { host: "[::1]:8080", origin: "http://[::1]:8080" }), 200);
@@ -158,6 +164,14 @@ describe("CSRF guard: installation", () => {
     );
   });
 
+  test("it is one plugin named csrf: installing it twice is a start-up error", () => {
+    const app = new Server({ logger: false }).use(sessionPlugin({ keys: [KEY_A] }));
+    app.use(csrfPlugin());
+    assert.throws(() => app.use(csrfPlugin()), {
+      message: "The 'csrf' plugin is already installed on this server",
+    });
+  });
+
   test("origins vouched for before the guard is installed still count", async () => {
     const app = new Server({ logger: false }).use(sessionPlugin({ keys: [KEY_A] }));
     trustOriginsFor(app, (origin) => origin === "https://a.example");
@@ -186,6 +200,11 @@ describe("CSRF guard: option mistakes", () => {
       'csrf `header` must be a header name like "x-csrf-token".',
     ],
     ["an empty header", { header: "" }, 'csrf `header` must be a header name like "x-csrf-token".'],
+    [
+      "a header with a space",
+      { header: "x token" },
+      'csrf `header` must be a header name like "x-csrf-token".',
+    ],
     [
       "an empty field",
       { field: "" },
