@@ -262,6 +262,32 @@ describe("errors and the access log", () => {
     assert.deepEqual(errors, [], "4xx are not logged");
   });
 
+  it("an HttpError with close ends the connection; without, the next request is answered", async () => {
+    const twice = "GET /fail HTTP/1.1\r\nHost: a\r\n\r\nGET /ok HTTP/1.1\r\nHost: a\r\n\r\n";
+    for (const close of [true, false]) {
+      const { responses } = await fetchInMemory((request) => {
+        if (request.url.endsWith("/fail")) throw new HttpError(409, "no", { close });
+        return new Response("ok");
+      }, twice);
+      assert.deepEqual(
+        responses.map((response) => response.status),
+        close ? [409] : [409, 200],
+        String(close),
+      );
+    }
+  });
+
+  it("an answer that fails after its headers were copied keeps none of them", async () => {
+    const { responses } = await fetchInMemory(async () => {
+      const response = new Response("x", { headers: { "x-leak": "1", "content-type": "a/b" } });
+      await response.text();
+      return response;
+    }, GET);
+    assert.equal(responses[0]?.status, 500);
+    assert.equal(responses[0]?.headers.get("x-leak"), null);
+    assert.equal(responses[0]?.headers.get("content-type"), "text/plain; charset=utf-8");
+  });
+
   it("a 5xx HttpError is logged with its message; its text is hidden unless exposed", async () => {
     const { responses, errors } = await fetchInMemory(async () => {
       throw new HttpError(503, "database down");
