@@ -42,17 +42,40 @@ export const modules = {
       "wire/basics",
     ],
   },
+  // Application and session modules: the in-memory unit and inject tests first (a mutant stops
+  // at the first file that kills it), then the fewest TCP files that reach what those miss.
   router: {
     mutate: "src/app/router.ts",
     tests: ["router/*", "framework/router", "framework/hooks", "framework/errors"],
   },
-  static: { mutate: "src/app/static.ts", tests: ["static/*"] },
-  "send-file": { mutate: "src/app/send-file.ts", tests: ["static/*"] },
-  seal: { mutate: "src/session/seal.ts", tests: ["session/*"] },
-  manager: { mutate: "src/session/manager.ts", tests: ["session/*", "session-http/*"] },
+  static: {
+    mutate: "src/app/static.ts",
+    tests: ["static/config", "static/serve", "static/traversal", "static/matrix", "static/handles"],
+  },
+  "send-file": {
+    mutate: "src/app/send-file.ts",
+    tests: ["static/send-file", "static/serve", "static/matrix", "static/handles"],
+  },
+  seal: { mutate: "src/session/seal.ts", tests: ["session/seal-reasons", "session/seal"] },
+  manager: {
+    mutate: "src/session/manager.ts",
+    tests: [
+      "session/manager-sync",
+      "session/manager-security",
+      "session/manager-lifecycle",
+      "session/manager-size",
+      "session-http/rotation-expiry",
+      "session-http/bad-cookies",
+    ],
+  },
   "csrf-guard": {
     mutate: "src/session/csrf-guard.ts",
-    tests: ["session-http/*", "session/manager-security"],
+    tests: [
+      "session-http/csrf-origin",
+      "session-http/csrf",
+      "session-http/csrf-safe-methods",
+      "session-http/csrf-upload",
+    ],
   },
   // This wave's code where a silent bug is a security or correctness bug.
   // The wire modules below run their in-process unit tests only (about a second per mutant); the
@@ -73,15 +96,21 @@ export const modules = {
   "address-match": { mutate: "src/wire/address-match.ts", tests: ["wire/address-match"] },
   "trust-proxy": {
     mutate: "src/app/proxy.ts",
-    tests: ["framework/trust-proxy", "framework/request"],
+    tests: ["framework/trust-proxy-edges", "framework/trust-proxy", "framework/request"],
   },
   "canonical-path": { mutate: "src/app/canonical-path.ts", tests: ["framework/canonical-path"] },
-  "fetch-request": { mutate: "src/app/fetch/request.ts", tests: ["fetch/request", "fetch/wire"] },
+  "fetch-request": {
+    mutate: "src/app/fetch/request.ts",
+    tests: ["fetch/request-edges", "fetch/request", "fetch/wire"],
+  },
   "fetch-response": {
     mutate: "src/app/fetch/response.ts",
-    tests: ["fetch/wire", "fetch/app-fetch"],
+    tests: ["fetch/exchange-edges", "fetch/wire", "fetch/app-fetch"],
   },
-  "fetch-handler": { mutate: "src/edges/fetch/handler.ts", tests: ["fetch/wire", "fetch/request"] },
+  "fetch-handler": {
+    mutate: "src/edges/fetch/handler.ts",
+    tests: ["fetch/exchange-edges", "fetch/request-edges", "fetch/wire"],
+  },
 };
 
 const name = process.env.SLOW_SERV_MUTATE ?? "seal";

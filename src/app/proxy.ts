@@ -31,7 +31,10 @@ export interface TrustPolicy {
 export interface ClientAddress {
   readonly ip: string;
   readonly protocol: "http" | "https";
+  /** The host the client addressed, without its port. */
   readonly host: string;
+  /** The same with the port, as the trusted hop (or the request itself) wrote it. */
+  readonly authority: string;
 }
 
 const cache = new WeakMap<WireRequest, ClientAddress>();
@@ -184,7 +187,7 @@ function resolveChain(request: WireRequest, policy: TrustPolicy): ClientAddress 
     if (next === undefined) break;
     ip = next;
   }
-  return { ip, protocol, host: stripPort(host) };
+  return { ip, protocol, host: stripPort(host), authority: host };
 }
 
 export function clientAddress(request: WireRequest, policy: TrustPolicy): ClientAddress {
@@ -197,6 +200,7 @@ export function clientAddress(request: WireRequest, policy: TrustPolicy): Client
       protocol: connection.encrypted ? "https" : "http",
       // The target's authority for absolute-form (RFC 9112 §3.2.2), else the Host header.
       host: stripPort(request.authority),
+      authority: request.authority,
     };
   } else {
     found = resolveChain(request, policy);

@@ -68,12 +68,24 @@ describe("canonicalPath", () => {
     "/%4",
     "/%zz",
     "/a%g0",
+    // Characters just below "0" are not hex digits either.
+    "/%-1",
+    "/%+0",
+    "/%.0",
+    "/%/0",
+    // A dot segment right after an empty one.
+    "//%2e",
+    "//%2E%2e/x",
   ];
+  const DOT = "Dot segment (. or ..) in path: resolve it before sending the request";
+  const MALFORMED = "Malformed percent-encoding in path";
   for (const path of refused) {
     test(`${path} is a 400`, () => {
+      const message = /%(?![0-9a-fA-F]{2})/.test(path) ? MALFORMED : DOT;
       assert.throws(
         () => canonicalPath(path),
-        (error: unknown) => error instanceof HttpError && error.status === 400,
+        (error: unknown) =>
+          error instanceof HttpError && error.status === 400 && error.message === message,
       );
     });
   }

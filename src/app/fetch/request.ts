@@ -279,12 +279,10 @@ export class FetchRequest {
       return scheme + (wire.authority || "localhost") + path;
     }
     const address = clientAddress(wire, this.#trust);
-    let host = wire.authority;
-    // A trusted proxy's host replaces ours; clientAddress drops its port, so keep the raw one
-    // unless the proxy named another host.
-    if (address.host !== stripPort(host)) {
-      host = address.host;
-    }
+    // A trusted proxy's host replaces ours, with its port. Without a port but with our own name
+    // (nginx's `$host` never has one) it keeps the port this request came with.
+    let host = address.authority;
+    if (host === address.host && host === stripPort(wire.authority)) host = wire.authority;
     if (host === "") host = "localhost";
     const path = absolute ? originForm(target) : target === "*" ? "/" : target;
     return `${address.protocol}://${host}${path}`;
