@@ -41,10 +41,11 @@ test("this process's own counters are readable and CPU time grows with work", ()
   // Spin until the counter moves: on a busy machine 60 ms of wall time can be less than one tick
   // of CPU. The deadline only bounds a counter that never moves, which is the failure.
   const deadline = Date.now() + 10_000;
+  // At least one round of work: the counter may tick between the first two reads by itself.
   let spin = 0;
-  while (readCpuTicks(process.pid) === before && Date.now() < deadline) {
+  do {
     for (let index = 0; index < 100_000; index++) spin++;
-  }
+  } while (readCpuTicks(process.pid) === before && Date.now() < deadline);
   assert.ok(spin > 0);
   assert.ok(readCpuTicks(process.pid) > before, "no CPU tick counted after 10 s of spinning");
   assert.ok(readRssKb(process.pid) > 1000);
