@@ -11,7 +11,10 @@ import { fetchInMemory, fetchOne } from "./in-memory.js";
 const GET = "GET /p?q HTTP/1.1\r\nHost: example.test\r\n\r\n";
 const HEAD = "HEAD /p HTTP/1.1\r\nHost: example.test\r\n\r\n";
 
-/** Stream of the given chunks; `later` ones are enqueued after a macrotask turn. */
+/**
+ * Stream of the given chunks; `later` ones are enqueued in the next loop iteration's check phase,
+ * after the engine has stopped waiting for more (it waits until this iteration's check phase).
+ */
 function streamOf(
   now: string[],
   later: string[] = [],
@@ -25,11 +28,13 @@ function streamOf(
         controller.close();
         return;
       }
-      setImmediate(() => {
-        if (cancelled) return;
-        for (const chunk of later) controller.enqueue(Buffer.from(chunk));
-        controller.close();
-      });
+      setImmediate(() =>
+        setImmediate(() => {
+          if (cancelled) return;
+          for (const chunk of later) controller.enqueue(Buffer.from(chunk));
+          controller.close();
+        }),
+      );
     },
     cancel() {
       cancelled = true;
@@ -65,6 +70,25 @@ describe("response bodies", () => {
         name,
       );
     }
+  });
+
+  it("a stream that ends in this loop iteration's check phase (a Blob's, on Node 24) has a length", async () => {
+    const endsInCheckPhase = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(Buffer.from("hé"));
+          setImmediate(() => {
+            controller.enqueue(Buffer.from("llo"));
+            controller.close();
+          });
+        },
+      });
+    assert.deepEqual(await framing(() => new Response(endsInCheckPhase())), {
+      status: 200,
+      length: "6",
+      chunked: false,
+      body: "héllo",
+    });
   });
 
   it("a stream still producing, or past 64 KiB, is sent chunked", async () => {

@@ -111,7 +111,8 @@ describe("fetch handlers over TCP", () => {
         new ReadableStream({
           async start(controller) {
             controller.enqueue(new TextEncoder().encode("one,"));
-            await new Promise((resolve) => setImmediate(resolve));
+            // The next loop iteration: later than the engine waits before it starts streaming.
+            await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
             controller.enqueue(new TextEncoder().encode("two"));
             controller.close();
           },

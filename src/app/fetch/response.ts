@@ -17,9 +17,9 @@ import {
  * Status, header fields and body source of a native `Response` are read from undici's state where
  * undici keeps it under symbols (version 6: Node 20 and 22; see undici-response.ts), which skips
  * its ReadableStream and the sorting copy that iterating `Headers` makes. Elsewhere (subclasses,
- * ponyfills, Node 24) the public getters are used, and the body stream is read as long as chunks
- * are already there: a body that is complete by then still goes out in one write, anything slower
- * is streamed from that point.
+ * ponyfills, Node 24) the public getters are used, and the body stream is read as long as each
+ * next chunk comes within the current loop iteration (microtasks, then its check phase): a body
+ * complete by then still goes out in one write, anything slower is streamed from that point.
  */
 
 /** The part of a `Response` the conversion reads: native, subclassed or a ponyfill's. */
@@ -186,6 +186,15 @@ async function soon(): Promise<typeof PENDING> {
   return PENDING;
 }
 
+/**
+ * Resolves in this loop iteration's check phase. A `Blob`'s stream on Node 24 ends only after a
+ * macrotask (its reader is pulled through C++), so waiting this long once per read is what lets
+ * `new Response(blob)` go out with Content-Length where undici's state is out of reach.
+ */
+function thisCheckPhase(): Promise<typeof PENDING> {
+  return new Promise((resolve) => setImmediate(resolve, PENDING));
+}
+
 async function collectReady(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   target: WireResponse<unknown>,
@@ -194,7 +203,8 @@ async function collectReady(
   let size = 0;
   for (;;) {
     const read = reader.read();
-    const result = await Promise.race([read, soon()]);
+    let result = await Promise.race([read, soon()]);
+    if (result === PENDING) result = await Promise.race([read, thisCheckPhase()]);
     if (result === PENDING) {
       target.body = new StreamBody(reader, chunks, read);
       return;
