@@ -59,6 +59,8 @@ class MemorySocket extends EventEmitter {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
+  /** As on a `TLSSocket`: the connection reads it to tell http from https. */
+  readonly encrypted: boolean;
   readonly #input: Buffer[];
   readonly #output: Buffer[] = [];
   #paused = false;
@@ -78,7 +80,8 @@ class MemorySocket extends EventEmitter {
     this.#input = input;
     this.remoteAddress = options.remoteAddress ?? "127.0.0.1";
     this.remotePort = options.remotePort ?? 50_000;
-    this.localPort = options.encrypted === true ? 443 : 80;
+    this.encrypted = options.encrypted === true;
+    this.localPort = this.encrypted ? 443 : 80;
     this.#onClose = onClose;
     this.#scheduleInput();
   }

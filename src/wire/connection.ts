@@ -73,6 +73,25 @@ interface DrainWait {
 const kConnection = Symbol("slow-serv.connection");
 type OwnedSocket = Socket & { [kConnection]?: Connection };
 
+/**
+ * The connection's timestamps count milliseconds from here, not from 1970: small integers, which
+ * V8 keeps in the field itself, where a `Date.now()` value is a double it boxes on the heap (16
+ * bytes per idle connection, and an allocation whenever a request starts). One millisecond before
+ * load, so no time read from the clock is 0, which means "not started". Past 24 days of uptime
+ * they are boxed again: a cost in memory only.
+ */
+const EPOCH = Date.now() - 1;
+function clock(): number {
+  return Date.now() - EPOCH;
+}
+
+/**
+ * Whether the read being parsed is the shared read buffer, whose bytes the next read overwrites:
+ * what outlives the read is copied. Parsing one read is synchronous and no other connection's
+ * runs inside it, so one flag for the module does, rather than a field on every connection.
+ */
+let parsingSharedRead = false;
+
 /** In a deferred batch: end the socket here, after what came before it. */
 const END_SOCKET = Symbol("slow-serv.end-socket");
 type Output = string | Buffer;
@@ -115,7 +134,6 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   readonly #owner: ConnectionOwner;
   readonly #handler: ExchangeHandler<WireRequest, WireResponse<unknown>>;
   readonly #parser: RequestParser;
-  readonly encrypted: boolean;
   readonly #peer: ReportedPeer | undefined;
 
   #queue: WireRequest[] = [];
@@ -131,9 +149,6 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   /** No request after the last one parsed will be answered: that one's response closes. */
   #lastRequest = false;
   #pendingError: HttpError | undefined = undefined;
-
-  /** The chunk being parsed, if it is the shared read buffer: what outlives the read is copied. */
-  #reusedChunk: Buffer | undefined = undefined;
 
   #batch: Output[] | undefined = undefined;
   /** Output held back until the end of this loop iteration (see deferred-writes.ts). */
@@ -172,9 +187,8 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     this.#owner = owner;
     this.#handler = handler;
     this.#peer = peer;
-    this.encrypted = encrypted || peer?.encrypted === true;
     this.#parser = new RequestParser(this, owner.limits);
-    this.#idleSince = now;
+    this.#idleSince = now - EPOCH;
     this.#socket[kConnection] = this;
     socket.setNoDelay(true);
     if (encrypted || !readIntoSharedBuffer(socket, onSharedRead)) socket.on("data", onSocketData);
@@ -182,6 +196,13 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     socket.on("drain", onSocketDrain);
     socket.on("close", onSocketClose);
     socket.on("error", onSocketError);
+  }
+
+  /** TLS from the client: on this socket (a `TLSSocket` says so), or before a proxy that said so. */
+  get encrypted(): boolean {
+    return (
+      (this.#socket as { encrypted?: boolean }).encrypted === true || this.#peer?.encrypted === true
+    );
   }
 
   get remoteAddress(): string {
@@ -216,15 +237,15 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   receive(chunk: Buffer, reused: boolean): void {
     if (this.#destroyed) return;
     this.#batch = [];
-    if (reused) this.#reusedChunk = chunk;
+    parsingSharedRead = reused;
     this.#parser.execute(chunk);
-    this.#reusedChunk = undefined;
+    parsingSharedRead = false;
     if (reused) this.#copyHeadsOutOf(chunk);
     // Handlers start once the whole read is parsed: a body that came with its head is complete
     // by then, so reading it costs no wait, and a handler that ignores it leaves nothing to discard.
     if (this.#queue.length > 0 && !this.#busy) this.#drain();
-    if (this.#headStartedAt === 0 && this.#parser.inHead) this.#headStartedAt = Date.now();
-    if (this.#receivingBody !== undefined) this.#bodyProgressAt = Date.now();
+    if (this.#headStartedAt === 0 && this.#parser.inHead) this.#headStartedAt = clock();
+    if (this.#receivingBody !== undefined) this.#bodyProgressAt = clock();
     this.#flush();
   }
 
@@ -308,7 +329,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
       );
       this.#receivingBody = body;
       this.#receivingAwaitsContinue = head.expectContinue;
-      this.#bodyProgressAt = Date.now();
+      this.#bodyProgressAt = clock();
     }
     if (
       limits.maxRequestsPerConnection > 0 &&
@@ -332,7 +353,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
       if (this.#discarded > this.#owner.limits.maxDiscardBytes) this.#closeAfterFlush();
       return;
     }
-    body.push(this.#reusedChunk === undefined ? bytes : Buffer.from(bytes));
+    body.push(parsingSharedRead ? Buffer.from(bytes) : bytes);
   }
 
   onComplete(trailers: readonly string[]): void {
@@ -370,7 +391,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     const request = this.#request;
     if (request?.bodyStream === body && request.head.expectContinue && body.received === 0) {
       // The body timeout starts now: until this, the client was rightly waiting.
-      this.#bodyProgressAt = Date.now();
+      this.#bodyProgressAt = clock();
       this.#write(CONTINUE_RESPONSE);
       // The client is waiting for it before it sends the body: no reason to hold it back.
       this.#flushBatch(true);
@@ -384,7 +405,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   resumeBody(): void {
     if (this.#pauses > 0 && --this.#pauses === 0 && !this.#destroyed) {
       // Time spent paused was the server's doing, not a stalled client's.
-      this.#bodyProgressAt = Date.now();
+      this.#bodyProgressAt = clock();
       this.#socket.resume();
     }
   }
@@ -687,7 +708,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   #becameIdle(): void {
     this.#request = undefined;
     this.#response = undefined;
-    this.#idleSince = Date.now();
+    this.#idleSince = clock();
     if (this.#pendingError !== undefined) {
       this.#writeProtocolError(this.#pendingError);
       this.#pendingError = undefined;
@@ -708,7 +729,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   #closeAfterFlush(): void {
     this.#endAfterFlush = true;
     // The keep-alive sweep gives the client this long to close its side before destroying.
-    this.#idleSince = Date.now();
+    this.#idleSince = clock();
     this.#parser.stop();
     // Requests parsed after this point are never answered: the client retries them elsewhere.
     if (!this.#busy) this.#queue.length = 0;
@@ -795,6 +816,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
 
   sweep(now: number): void {
     if (this.#destroyed) return;
+    const at = now - EPOCH;
     const timeouts = this.#owner.timeouts;
     const wait = this.#drainWait;
     if (wait !== undefined && timeouts.send > 0) {
@@ -813,7 +835,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     if (
       this.#headStartedAt !== 0 &&
       timeouts.headers > 0 &&
-      now - this.#headStartedAt >= timeouts.headers
+      at - this.#headStartedAt >= timeouts.headers
     ) {
       this.#headStartedAt = 0;
       this.#timedOut("Request header timeout");
@@ -825,7 +847,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
       this.#pauses === 0 &&
       !(this.#receivingAwaitsContinue && !body.started) &&
       timeouts.body > 0 &&
-      now - this.#bodyProgressAt >= timeouts.body
+      at - this.#bodyProgressAt >= timeouts.body
     ) {
       this.#receivingBody = undefined;
       const error = new HttpError(408, "Request body timeout", { close: true });
@@ -840,7 +862,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     }
     const quiet =
       this.#queue.length === 0 && !this.#busy && (this.#parser.idle || this.#parser.done);
-    if (quiet && timeouts.keepAlive > 0 && now - this.#idleSince >= timeouts.keepAlive) {
+    if (quiet && timeouts.keepAlive > 0 && at - this.#idleSince >= timeouts.keepAlive) {
       if (this.#endAfterFlush) this.#socket.destroy();
       else this.#closeAfterFlush();
     }
