@@ -156,6 +156,21 @@ export class Request<
     return clientAddress(this, this.#settings.trustProxy).host;
   }
 
+  /**
+   * This server's origin as the client addressed it, `scheme://host[:port]` in the form browsers
+   * send in `Origin` (lowercase, default port dropped); with `trustProxy`, the scheme and host the
+   * trusted proxy reported. "null" when the request named no host (HTTP/1.0 without one).
+   */
+  get origin(): string {
+    const address = clientAddress(this, this.#settings.trustProxy);
+    if (address.host === "") return "null";
+    try {
+      return new URL(`${address.protocol}://${address.authority}`).origin;
+    } catch {
+      return "null";
+    }
+  }
+
   /** The request id: the client's `X-Request-Id` (if valid) or a generated one. */
   get id(): string {
     if (this.#id === undefined) {

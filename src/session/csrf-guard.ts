@@ -142,7 +142,7 @@ function sameOriginOrTrusted(request: Request, trusts: OriginTrust): boolean {
 
 function isOwnOrTrusted(request: Request, origin: string, trusts: OriginTrust): boolean {
   if (origin === "null") return false;
-  return origin === ownOrigin(request) || trusts(origin, request);
+  return origin === request.origin || trusts(origin, request);
 }
 
 /** "scheme://host[:port]" with the default port dropped, or "null" when unparsable or opaque. */
@@ -152,48 +152,6 @@ function normalOrigin(url: string): string {
   } catch {
     return "null";
   }
-}
-
-/**
- * The origin the client addressed: scheme and host as the framework resolved them (honouring
- * `trustProxy`), with the port taken from whichever header supplied that host.
- */
-function ownOrigin(request: Request): string {
-  const host = request.host;
-  if (host === "") return "null";
-  let authority = host;
-  for (const candidate of hostCandidates(request)) {
-    if (stripPort(candidate).toLowerCase() === host.toLowerCase()) {
-      authority = candidate;
-      break;
-    }
-  }
-  return normalOrigin(`${request.protocol}://${authority}`);
-}
-
-function hostCandidates(request: Request): string[] {
-  const candidates: string[] = [];
-  const forwarded = request.headers.get("forwarded");
-  if (forwarded !== undefined) {
-    for (const match of forwarded.matchAll(/(?:^|[;,\s])host="?([^";,\s]+)"?/gi)) {
-      candidates.push(match[1]!);
-    }
-  }
-  const forwardedHost = request.headers.get("x-forwarded-host");
-  if (forwardedHost !== undefined)
-    candidates.push(...forwardedHost.split(",").map((h) => h.trim()));
-  const hostHeader = request.headers.get("host");
-  if (hostHeader !== undefined) candidates.push(hostHeader.trim());
-  return candidates;
-}
-
-function stripPort(authority: string): string {
-  if (authority.startsWith("[")) {
-    const end = authority.indexOf("]");
-    return end === -1 ? authority : authority.slice(0, end + 1);
-  }
-  const colon = authority.indexOf(":");
-  return colon === -1 ? authority : authority.slice(0, colon);
 }
 
 function resolveCsrfOptions(options: CsrfOptions): ResolvedCsrfOptions {

@@ -74,6 +74,20 @@ describe("CSRF guard: the server's own origin", () => {
     assert.equal(await status(app, { ...forwarded, origin: "http://evil.example" }), 403);
   });
 
+  test("without trustProxy, a forwarded host naming the same host cannot change the port", async () => {
+    const app = originApp();
+    const host = { host: "shop.example:8080" };
+    const forgeries: Array<Record<string, string>> = [
+      { "x-forwarded-host": "shop.example:9999" },
+      { forwarded: "host=shop.example:9999" },
+    ];
+    for (const forged of forgeries) {
+      const headers = { ...host, ...forged };
+      assert.equal(await status(app, { ...headers, origin: "http://shop.example:9999" }), 403);
+      assert.equal(await status(app, { ...headers, origin: "http://shop.example:8080" }), 200);
+    }
+  });
+
   test("behind a trusted proxy, the port comes from X-Forwarded-Host", async () => {
     const app = originApp({ trustProxy: 1 });
     const proxied = {
