@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import https from "node:https";
-import net from "node:net";
 import { describe, it } from "node:test";
 import { nginxStreamBlock } from "./configs.js";
 import { type Instance, startInstances, stopAll } from "./instances.js";
@@ -10,6 +9,7 @@ import {
   missing,
   NGINX_STREAM_MODULE,
   type ProxyProcess,
+  rawExchange,
   removeDir,
   startNginx,
   tempDir,
@@ -65,17 +65,7 @@ async function twoRequests(port: number): Promise<{ seen: Seen[]; clientPort: nu
 
 /** What slow-serv answers a connection that does not start with a PROXY header: nothing. */
 function withoutHeader(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    let data = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      data += chunk;
-    });
-    socket.on("error", reject);
-    socket.on("close", () => resolve(data));
-    socket.write("GET /me HTTP/1.1\r\nHost: shop.example\r\n\r\n");
-  });
+  return rawExchange(port, "GET /me HTTP/1.1\r\nHost: shop.example\r\n\r\n");
 }
 
 const skip = missing("/usr/sbin/nginx", NGINX_STREAM_MODULE);

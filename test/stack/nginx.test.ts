@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import net from "node:net";
 import { describe, it } from "node:test";
 import { nginxHttpBlock } from "./configs.js";
 import { type Instance, startInstances, stopAll } from "./instances.js";
@@ -8,6 +7,7 @@ import {
   listening,
   missing,
   type ProxyProcess,
+  rawExchange,
   removeDir,
   startNginx,
   tempDir,
@@ -22,20 +22,10 @@ import {
 
 /** One request through nginx on a fresh connection that starts with a PROXY v1 line. */
 function viaProxyProtocol(port: number, client: string, path: string, extra = ""): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    let data = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      data += chunk;
-    });
-    socket.on("error", reject);
-    socket.on("close", () => resolve(data));
-    // Not end(): nginx takes a half-closed client for one that left and drops the request.
-    socket.write(
-      `PROXY TCP4 ${client} 127.0.0.1 51000 ${port}\r\nGET ${path} HTTP/1.1\r\nHost: shop.example\r\n${extra}Connection: close\r\n\r\n`,
-    );
-  });
+  return rawExchange(
+    port,
+    `PROXY TCP4 ${client} 127.0.0.1 51000 ${port}\r\nGET ${path} HTTP/1.1\r\nHost: shop.example\r\n${extra}Connection: close\r\n\r\n`,
+  );
 }
 
 function json(response: string): Record<string, unknown> {

@@ -146,3 +146,22 @@ ${http}${stream}`,
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * Sends `bytes` on a new loopback connection and collects everything until the server closes it.
+ * The socket is never half-closed: nginx takes a half-closed client for one that left and drops
+ * the request.
+ */
+export function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    let data = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      data += chunk;
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(data));
+    socket.write(bytes);
+  });
+}
