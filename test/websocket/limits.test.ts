@@ -95,6 +95,33 @@ describe("WebSocket limits", { timeout: 20_000 }, () => {
     );
   });
 
+  // Regression: the answers to one read are held by a cork until the read is parsed, and they
+  // used to count against maxBackpressure although nothing was waiting for the client: the echo
+  // of the second of two messages arriving together was dropped.
+  it("does not count output only held until the end of a read against maxBackpressure", async () => {
+    const statuses: SendStatus[] = [];
+    await withServer(
+      (app: Server) =>
+        app.ws(
+          "/ws",
+          { message: (ws, message) => void statuses.push(ws.send(message)) },
+          { maxBackpressure: 1024 },
+        ),
+      async ({ port }) => {
+        const client = await RawWebSocket.open(port);
+        const messages = ["a", "b", "c"].map((letter) => Buffer.alloc(800, letter));
+        client.send(Buffer.concat(messages.map((message) => clientFrame(2, message))));
+        const frames = await client.frames(3);
+        assert.deepEqual(
+          frames.map((frame) => frame.payload.toString("latin1")),
+          messages.map((message) => message.toString("latin1")),
+        );
+        assert.deepEqual(statuses, ["sent", "sent", "sent"]);
+        client.raw.destroy();
+      },
+    );
+  });
+
   it("closes with 1008 past maxBackpressure when the policy is close", async () => {
     await withServer(
       (app: Server) =>

@@ -223,7 +223,13 @@ export class WebSocket<Data = unknown>
   /** The backpressure limit: false (and, by policy, the socket failed) if `bytes` must not wait. */
   #admits(bytes: number): boolean {
     const limits = this.#context.limits;
-    const buffered = this.#socket.writableLength + this.#queuedBytes;
+    let buffered = this.#socket.writableLength + this.#queuedBytes;
+    if (buffered > 0 && buffered + bytes > limits.maxBackpressure && this.#socket.writableCorked) {
+      // Part of it is only held by the cork around this read (or `ws.cork()`): the kernel may
+      // take it, as it would have had it been written at once, so only what it cannot take counts.
+      this.#flushCorked();
+      buffered = this.#socket.writableLength + this.#queuedBytes;
+    }
     // An empty buffer always takes one message, however large: the limit is on what waits.
     if (buffered > 0 && buffered + bytes > limits.maxBackpressure) {
       if (limits.backpressurePolicy === "close") {
@@ -232,6 +238,14 @@ export class WebSocket<Data = unknown>
       return false;
     }
     return true;
+  }
+
+  /** Writes what the socket's corks hold, leaving it corked as deep as it was. */
+  #flushCorked(): void {
+    const socket = this.#socket;
+    const depth = socket.writableCorked;
+    for (let level = 0; level < depth; level++) socket.uncork();
+    for (let level = 0; level < depth; level++) socket.cork();
   }
 
   /** QueuedWriter: the end of the iteration; the frames of a socket gone since are dropped. */
