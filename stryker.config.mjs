@@ -105,11 +105,11 @@ export const modules = {
   },
   "fetch-response": {
     mutate: "src/app/fetch/response.ts",
-    tests: ["fetch/exchange-edges", "fetch/wire", "fetch/app-fetch"],
+    tests: ["fetch/response", "fetch/exchange-edges", "fetch/wire", "fetch/app-fetch"],
   },
   "fetch-handler": {
     mutate: "src/edges/fetch/handler.ts",
-    tests: ["fetch/exchange-edges", "fetch/request-edges", "fetch/wire"],
+    tests: ["fetch/handler-paths", "fetch/exchange-edges", "fetch/request-edges", "fetch/wire"],
   },
 };
 
