@@ -101,7 +101,7 @@ export const modules = {
   "canonical-path": { mutate: "src/app/canonical-path.ts", tests: ["framework/canonical-path"] },
   "fetch-request": {
     mutate: "src/app/fetch/request.ts",
-    tests: ["fetch/request-edges", "fetch/request", "fetch/wire"],
+    tests: ["fetch/request-edges", "fetch/request", "fetch/handler-paths", "fetch/wire"],
   },
   "fetch-response": {
     mutate: "src/app/fetch/response.ts",
