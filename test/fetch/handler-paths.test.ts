@@ -144,6 +144,20 @@ describe("serve({ fetch, websocket }) in memory: the upgrade path", () => {
   });
 });
 
+describe("synchronous answers", () => {
+  it("a Response returned synchronously is converted without a promise, also with a websocket", async () => {
+    const results: string[] = [];
+    const onHandled = (result: void | Promise<void>) =>
+      results.push(result === undefined ? "sync" : "promise");
+    await fetchInMemory(() => new Response("now"), PLAIN, { onHandled });
+    await serveInMemory(() => new Response("now"), PLAIN, { onHandled });
+    await fetchInMemory(async () => new Response("later"), PLAIN, { onHandled });
+    // A request asking to upgrade waits for the handler (it may upgrade after an await).
+    await serveInMemory(() => new Response("no", { status: 426 }), UPGRADE, { onHandled });
+    assert.deepEqual(results, ["sync", "sync", "promise", "promise"]);
+  });
+});
+
 describe("without a websocket behaviour", () => {
   it("a request asking to upgrade is the handler's to answer, as any other", async () => {
     const { responses } = await fetchInMemory(() => new Response("plain HTTP"), UPGRADE);

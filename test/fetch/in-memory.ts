@@ -16,6 +16,8 @@ import {
   type ServeHandler,
 } from "../../src/edges/fetch/websocket.js";
 import { type HttpLimits, resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
+import type { WireRequest } from "../../src/wire/request.js";
+import type { WireResponse } from "../../src/wire/response.js";
 import { Topics } from "../../src/wire/websocket/topics.js";
 
 /**
@@ -33,6 +35,8 @@ export interface InMemoryOptions extends InjectConnectionOptions {
    * in memory, so a request the handler upgrades is answered 501 (INJECT_UPGRADE_MESSAGE).
    */
   websocket?: FetchWebSocket<unknown>;
+  /** Sees what FetchExchange.handle returned for each request (a promise, or not). */
+  onHandled?: (result: void | Promise<void>) => void;
   /** Where error lines go (the result has them too): still there when injectRaw throws. */
   errors?: LogLine[];
 }
@@ -76,7 +80,11 @@ export async function fetchInMemory(
     timeouts: resolveTimeouts(undefined),
     createRequest: exchange.createRequest.bind(exchange),
     createResponse: exchange.createResponse.bind(exchange),
-    handle: exchange.handle.bind(exchange),
+    handle: (request: WireRequest, response: WireResponse<unknown>) => {
+      const result = exchange.handle(request, response);
+      options.onHandled?.(result);
+      return result;
+    },
     handleError: exchange.handleError.bind(exchange),
     reportError: exchange.reportError.bind(exchange),
     reportProtocolError: exchange.reportProtocolError.bind(exchange),
