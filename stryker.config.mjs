@@ -107,6 +107,8 @@ export const modules = {
     mutate: "src/app/fetch/response.ts",
     tests: ["fetch/response", "fetch/exchange-edges", "fetch/wire", "fetch/app-fetch"],
   },
+  // fetch/handler-paths reaches the WebSocket upgrade path and the error reports in memory,
+  // where fetch/websocket and the TCP files would take seconds per mutant.
   "fetch-handler": {
     mutate: "src/edges/fetch/handler.ts",
     tests: ["fetch/handler-paths", "fetch/exchange-edges", "fetch/request-edges", "fetch/wire"],
