@@ -101,15 +101,17 @@ export const modules = {
   "canonical-path": { mutate: "src/app/canonical-path.ts", tests: ["framework/canonical-path"] },
   "fetch-request": {
     mutate: "src/app/fetch/request.ts",
-    tests: ["fetch/request-edges", "fetch/request", "fetch/wire"],
+    tests: ["fetch/request-edges", "fetch/request", "fetch/handler-paths", "fetch/wire"],
   },
   "fetch-response": {
     mutate: "src/app/fetch/response.ts",
-    tests: ["fetch/exchange-edges", "fetch/wire", "fetch/app-fetch"],
+    tests: ["fetch/response", "fetch/exchange-edges", "fetch/wire", "fetch/app-fetch"],
   },
+  // fetch/handler-paths reaches the WebSocket upgrade path and the error reports in memory,
+  // where fetch/websocket and the TCP files would take seconds per mutant.
   "fetch-handler": {
     mutate: "src/edges/fetch/handler.ts",
-    tests: ["fetch/exchange-edges", "fetch/request-edges", "fetch/wire"],
+    tests: ["fetch/handler-paths", "fetch/exchange-edges", "fetch/request-edges", "fetch/wire"],
   },
 };
 

@@ -10,8 +10,15 @@ import {
   FetchExchange,
   type FetchHandler,
 } from "../../src/edges/fetch/handler.js";
-import type { ServeHandler } from "../../src/edges/fetch/websocket.js";
+import {
+  FetchUpgrader,
+  type FetchWebSocket,
+  type ServeHandler,
+} from "../../src/edges/fetch/websocket.js";
 import { type HttpLimits, resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
+import type { WireRequest } from "../../src/wire/request.js";
+import type { WireResponse } from "../../src/wire/response.js";
+import { Topics } from "../../src/wire/websocket/topics.js";
 
 /**
  * A fetch handler served in memory: the same FetchExchange serve() uses, driven by the engine's
@@ -23,11 +30,23 @@ export interface InMemoryOptions extends InjectConnectionOptions {
   limits?: Partial<HttpLimits>;
   development?: boolean;
   accessLog?: (entry: FetchAccessLogEntry) => void;
+  /**
+   * serve()'s `websocket`: upgrade requests then take the upgrade path. A hand-off cannot happen
+   * in memory, so a request the handler upgrades is answered 501 (INJECT_UPGRADE_MESSAGE).
+   */
+  websocket?: FetchWebSocket<unknown>;
+  /** Sees what FetchExchange.handle returned for each request (a promise, or not). */
+  onHandled?: (result: void | Promise<void>) => void;
+  /** Where error lines go (the result has them too): still there when injectRaw throws. */
+  errors?: LogLine[];
 }
+
+export type LogLine = { message: string; fields: Readonly<Record<string, unknown>> | undefined };
 
 export interface InMemoryResult {
   responses: InjectedResponse[];
-  errors: Array<{ message: string; fields: Readonly<Record<string, unknown>> | undefined }>;
+  errors: LogLine[];
+  warnings: LogLine[];
 }
 
 export async function fetchInMemory(
@@ -35,10 +54,11 @@ export async function fetchInMemory(
   bytes: string,
   options: InMemoryOptions = {},
 ): Promise<InMemoryResult> {
-  const errors: InMemoryResult["errors"] = [];
+  const errors: LogLine[] = options.errors ?? [];
+  const warnings: LogLine[] = [];
   const logger: Logger = {
     info: () => {},
-    warn: () => {},
+    warn: (message, fields) => warnings.push({ message, fields }),
     error: (message, fields) => errors.push({ message, fields }),
   };
   const waiting: Array<PromiseLike<unknown>> = [];
@@ -49,7 +69,10 @@ export async function fetchInMemory(
     logger,
     accessLog: options.accessLog,
     waitUntil: (promise) => waiting.push(promise),
-    upgrader: undefined,
+    upgrader:
+      options.websocket === undefined
+        ? undefined
+        : new FetchUpgrader(options.websocket, new Topics(), logger),
   });
   const target = {
     compile: () => {},
@@ -57,14 +80,18 @@ export async function fetchInMemory(
     timeouts: resolveTimeouts(undefined),
     createRequest: exchange.createRequest.bind(exchange),
     createResponse: exchange.createResponse.bind(exchange),
-    handle: exchange.handle.bind(exchange),
+    handle: (request: WireRequest, response: WireResponse<unknown>) => {
+      const result = exchange.handle(request, response);
+      options.onHandled?.(result);
+      return result;
+    },
     handleError: exchange.handleError.bind(exchange),
     reportError: exchange.reportError.bind(exchange),
     reportProtocolError: exchange.reportProtocolError.bind(exchange),
   };
   const responses = await injectRaw(target, bytes, options);
   await Promise.all(waiting);
-  return { responses, errors };
+  return { responses, errors, warnings };
 }
 
 /** One request's only response. */

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { FetchRequest } from "../../src/app/fetch/request.js";
+import { checkProxyTrust } from "../../src/app/proxy.js";
 import { RequestBodyError } from "../../src/index.js";
+import type { WireRequest } from "../../src/wire/request.js";
 import { fetchInMemory, fetchOne, post } from "./in-memory.js";
 
 // The lazy Request's edges, in memory (test/fetch/in-memory.ts): its URL for every request-target
@@ -364,5 +367,168 @@ describe("the body", () => {
     );
     assert.equal(responses[0]?.status, 200);
     assert.deepEqual(errors, []);
+  });
+});
+
+describe("edges found by the second mutation run", () => {
+  it("headers is one object: what a middleware sets on it stays", async () => {
+    const seen = await observe(post("/", "text/plain", "x"), (request) => {
+      request.headers.set("x-added", "1");
+      const headers = request.headers;
+      return [request.headers === headers, request.headers.get("x-added")];
+    });
+    assert.deepEqual(seen, [true, "1"]);
+  });
+
+  it("a body read once is used; a 413 keeps its close", async () => {
+    const seen = await observe(post("/", "text/plain", "once"), async (request) => {
+      const before = request.bodyUsed;
+      const text = await request.text();
+      return [before, text, request.bodyUsed];
+    });
+    assert.deepEqual(seen, [false, "once", true]);
+    const tooLarge = await observe(
+      post("/", "text/plain", "too long"),
+      (request) =>
+        request.text().then(
+          () => "read",
+          (error: RequestBodyError) => [
+            error instanceof RequestBodyError,
+            error.status,
+            error.close,
+          ],
+        ),
+      { limits: { maxBodyBytes: 4 } },
+    );
+    assert.deepEqual(tooLarge, [true, 413, true]);
+  });
+
+  it("a body read after the response went out fails with the engine's own error", async () => {
+    // The second pipelined request's handler reads the first's body, answered and discarded.
+    let first: Request | undefined;
+    let failure: unknown;
+    await fetchInMemory(
+      async (request) => {
+        if (first === undefined) {
+          first = request;
+          return new Response("early");
+        }
+        failure = await first.text().then(
+          () => "read",
+          (error: unknown) => error,
+        );
+        return new Response("second");
+      },
+      // Still arriving (8 bytes per loop iteration) when the first answer goes out: discarded.
+      post("/", "text/plain", "late".repeat(16)) + post("/", undefined, ""),
+      { chunkSize: 8 },
+    );
+    assert.ok(failure instanceof Error && !(failure instanceof RequestBodyError), String(failure));
+    assert.equal(
+      (failure as Error).message,
+      "The response was already sent; the request body is no longer available",
+    );
+  });
+
+  it("after materialise(), reads use the real Request: used, and its headers count", async () => {
+    for (const read of ["bytes", "arrayBuffer", "blob"] as const) {
+      const used = await observe(post("/", "text/plain", "four"), async (request) => {
+        const real = request.materialise();
+        await request[read]();
+        return [request.bodyUsed, real.bodyUsed];
+      });
+      assert.deepEqual(used, [true, true], read);
+    }
+    const retyped = await observe(post("/", "text/plain", "k=v"), async (request) => {
+      request.materialise();
+      request.headers.set("content-type", "application/x-www-form-urlencoded");
+      const blob = await request.clone().blob();
+      return [blob.type, [...(await request.formData())]];
+    });
+    assert.deepEqual(retyped, ["application/x-www-form-urlencoded", [["k", "v"]]]);
+    const blobType = await observe(post("/", "text/plain", "b"), async (request) => {
+      request.materialise();
+      request.headers.set("content-type", "text/x-later");
+      return (await request.blob()).type;
+    });
+    assert.equal(blobType, "text/x-later");
+  });
+
+  it("a GET or HEAD sent with a body still materialises, without it", async () => {
+    for (const method of ["GET", "HEAD"]) {
+      const response = await fetchOne((request) => {
+        const real = (request as Lazy).materialise();
+        const seen = `${String(real.body)} ${String(request.body)}`;
+        return new Response(null, { headers: { "x-body": seen } });
+      }, `${method} / HTTP/1.1\r\nHost: example.test\r\nContent-Length: 3\r\n\r\nabc`);
+      assert.equal(response.status, 200, method);
+      assert.equal(response.headers.get("x-body"), "null null", method);
+    }
+  });
+
+  it("after materialise(), cancelling the body uses it, as on the real Request", async () => {
+    const seen = await observe(post("/", "text/plain", "unread"), async (request) => {
+      const real = request.materialise();
+      await request.body!.cancel();
+      return [request.bodyUsed, real.bodyUsed];
+    });
+    assert.deepEqual(seen, [true, true]);
+  });
+
+  it("cancelling the body stream before reading it is allowed", async () => {
+    const seen = await observe(post("/", "text/plain", "unread"), async (request) => {
+      await request.body!.cancel();
+      return "cancelled";
+    });
+    assert.equal(seen, "cancelled");
+  });
+
+  it("an absolute-form https target on a plain connection is the URL as sent", async () => {
+    assert.equal(
+      await url("GET https://other.example/p HTTP/1.1\r\nHost: other.example\r\n\r\n"),
+      "https://other.example/p",
+    );
+  });
+
+  it("behind a trusted proxy, our own host without a port keeps ours: IPv6 and one-letter names", async () => {
+    const trusted = { trustProxy: true };
+    assert.equal(
+      await url("GET /a HTTP/1.1\r\nHost: [::1]:3000\r\nX-Forwarded-Host: [::1]\r\n\r\n", trusted),
+      "http://[::1]:3000/a",
+    );
+    assert.equal(
+      await url("GET /a HTTP/1.1\r\nHost: a:3000\r\nX-Forwarded-Host: a\r\n\r\n", trusted),
+      "http://a:3000/a",
+    );
+    // Another name is the proxy's, even one that differs from ours by a last letter.
+    assert.equal(
+      await url("GET /a HTTP/1.1\r\nHost: shop\r\nX-Forwarded-Host: sho\r\n\r\n", trusted),
+      "http://sho/a",
+    );
+  });
+});
+
+describe("bytes() and the engine's buffer", () => {
+  /** A lazy request over a stub whose body is exactly `body` (as the engine would hand it out). */
+  function over(body: Buffer): FetchRequest {
+    const wire = { method: "POST", bodyStream: { bytes: async () => body } };
+    return new FetchRequest(wire as unknown as WireRequest, {
+      trustProxy: checkProxyTrust(undefined),
+    });
+  }
+
+  it("hands out a view of a buffer the body fills, a copy of part of a larger one", async () => {
+    const whole = Buffer.from(new ArrayBuffer(4));
+    whole.write("full");
+    const view = await over(whole).bytes();
+    assert.equal(view.buffer, whole.buffer);
+    const shared = Buffer.from(new ArrayBuffer(10));
+    shared.write("headbody..");
+    for (const part of [shared.subarray(0, 4), shared.subarray(4, 8)]) {
+      const copy = await over(part).bytes();
+      assert.notEqual(copy.buffer, shared.buffer);
+      assert.deepEqual([copy.byteLength, copy.buffer.byteLength], [4, 4]);
+      assert.equal(Buffer.from(copy).toString(), part.toString());
+    }
   });
 });

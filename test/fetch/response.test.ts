@@ -106,6 +106,79 @@ describe("toWireResponse", () => {
         assert.deepEqual(head, { status: 200, lines: [], body: "(empty iterable)" });
       });
 
+      it("answers a subclass's null body with nothing (undici keeps no body state for it)", async () => {
+        class Empty extends Response {}
+        assert.deepEqual(await convert(new Empty(null), access), {
+          status: 200,
+          lines: [],
+          body: null,
+        });
+      });
+
+      it("HEAD with a declared length cancels the stream unread; GET sends it whole", async () => {
+        const pulls: string[] = [];
+        const stream = (name: string) =>
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              pulls.push(`pull ${name}`);
+              controller.enqueue(Buffer.from("abc"));
+              controller.close();
+            },
+            cancel() {
+              pulls.push(`cancel ${name}`);
+            },
+          });
+        const headers = { "content-length": "3" };
+        const head = new WireResponse<unknown>();
+        // Answered at once: nothing to wait for, as nothing is read.
+        assert.equal(
+          toWireResponse(new Response(stream("head"), { headers }), head, true, access),
+          undefined,
+        );
+        const get = await convert(new Response(stream("get"), { headers }), access);
+        assert.deepEqual(get, { status: 200, lines: ["content-length: 3"], body: "abc" });
+        assert.deepEqual(pulls, ["cancel head", "pull get"]);
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of head.body as AsyncIterable<Uint8Array>) chunks.push(chunk);
+        assert.deepEqual(chunks, []);
+        // Without any header at all, HEAD of a stream reads it (the engine sends no body).
+        const bare = await convert(new Response(stream("bare")), access, true);
+        assert.deepEqual(bare, { status: 200, lines: [], body: "abc" });
+      });
+
+      it("a stream still producing is handed on: return() and destroy() cancel it once", async () => {
+        let cancels = 0;
+        const slow = () =>
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(Buffer.from("first"));
+            },
+            cancel() {
+              cancels++;
+            },
+          });
+        const returned = new WireResponse<unknown>();
+        await toWireResponse(new Response(slow()), returned, false, access);
+        const iterator = (returned.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        assert.equal(Buffer.from(first.value as Uint8Array).toString(), "first");
+        assert.deepEqual(await iterator.return!(), { done: true, value: undefined });
+        assert.equal(cancels, 1);
+        assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+
+        const destroyed = new WireResponse<unknown>();
+        await toWireResponse(new Response(slow()), destroyed, false, access);
+        const body = destroyed.body as AsyncIterable<Uint8Array> & { destroy(): void };
+        body.destroy();
+        body.destroy();
+        assert.equal(cancels, 2);
+        // The chunk already read is dropped with the rest.
+        assert.deepEqual(await body[Symbol.asyncIterator]().next(), {
+          done: true,
+          value: undefined,
+        });
+      });
+
       it("refuses a body already read, Response.error() and a 1xx status", async () => {
         const read = new Response("once");
         await read.text();
@@ -120,4 +193,54 @@ describe("toWireResponse", () => {
       });
     });
   }
+
+  // What the fast path is for: no ReadableStream, no sorting copy of the headers.
+  describe("undici's state, where it is in reach", { skip: undiciResponse === null }, () => {
+    const access = undiciResponse!;
+
+    it("takes a known body as made, at once, without touching the body stream", async () => {
+      const text = new Response("héllo");
+      const target = new WireResponse<unknown>();
+      assert.equal(toWireResponse(text, target, false, access), undefined);
+      assert.equal(target.body, "héllo");
+      for (const make of [
+        () => new Response(new TextEncoder().encode("bytes")),
+        () => new Response(new TextEncoder().encode("bytes").buffer),
+      ]) {
+        const response = make();
+        const bytes = new WireResponse<unknown>();
+        assert.equal(toWireResponse(response, bytes, false, access), undefined);
+        assert.ok(bytes.body instanceof Uint8Array);
+        assert.equal(Buffer.from(bytes.body).toString(), "bytes");
+        assert.equal(response.body!.locked, false);
+      }
+      const blob = new Response(new Blob(["blob"]));
+      const fromBlob = new WireResponse<unknown>();
+      await toWireResponse(blob, fromBlob, false, access);
+      assert.equal(Buffer.from(fromBlob.body as Uint8Array).toString(), "blob");
+      for (const response of [text, blob]) {
+        assert.equal(response.bodyUsed, false);
+        assert.equal(response.body!.locked, false);
+      }
+    });
+
+    it("copies header fields in the order they were set, and none when there are none", () => {
+      const target = new WireResponse<unknown>();
+      toWireResponse(
+        new Response(null, {
+          headers: [
+            ["x-b", "1"],
+            ["x-a", "2"],
+          ],
+        }),
+        target,
+        false,
+        access,
+      );
+      assert.equal(target.headersIfAny?.serialize(undefined), "x-b: 1\r\nx-a: 2\r\n");
+      const bare = new WireResponse<unknown>();
+      toWireResponse(new Response(null), bare, false, access);
+      assert.equal(bare.headersIfAny, undefined);
+    });
+  });
 });
