@@ -149,8 +149,10 @@ describe("synchronous answers", () => {
     const results: string[] = [];
     const onHandled = (result: void | Promise<void>) =>
       results.push(result === undefined ? "sync" : "promise");
-    await fetchInMemory(() => new Response("now"), PLAIN, { onHandled });
-    await serveInMemory(() => new Response("now"), PLAIN, { onHandled });
+    // No body: converted synchronously on every Node (a text body is read from undici's state
+    // only where that is reachable, Node 20 and 22; on Node 24 its stream is read, a promise).
+    await fetchInMemory(() => new Response(null), PLAIN, { onHandled });
+    await serveInMemory(() => new Response(null), PLAIN, { onHandled });
     await fetchInMemory(async () => new Response("later"), PLAIN, { onHandled });
     // A request asking to upgrade waits for the handler (it may upgrade after an await).
     await serveInMemory(() => new Response("no", { status: 426 }), UPGRADE, { onHandled });
