@@ -14,6 +14,7 @@ const PARSER = [
   "parser/parser-state",
   "parser/parser-api",
   "parser/headers",
+  "parser/mutation-gaps",
   "parser/table",
 ];
 

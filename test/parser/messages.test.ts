@@ -85,6 +85,7 @@ const refusals: Array<[string, number, string]> = [
   // Content-Length (RFC 9112 §6.3).
   [GET("Content-Length: 1", "Content-Length: 1"), 400, "Duplicate Content-Length"],
   [GET("Content-Length:"), 400, "Invalid Content-Length"],
+  [GET("Content-Length: \t "), 400, "Invalid Content-Length"],
   [GET("Content-Length: 1000000000000000"), 400, "Invalid Content-Length"],
   [GET("Content-Length: 1a"), 400, "Invalid Content-Length"],
   [GET("Content-Length: 1/"), 400, "Invalid Content-Length"],
@@ -119,6 +120,7 @@ const refusals: Array<[string, number, string]> = [
     "chunked applied more than once",
   ],
   [GET("Transfer-Encoding: gzip, chunked"), 501, "Transfer coding not implemented"],
+  [GET("Transfer-Encoding: gzip,\tchunked"), 501, "Transfer coding not implemented"],
   [GET("Transfer-Encoding: chunked;q=1"), 400, "The chunked transfer coding takes no parameters"],
   [GET("Transfer-Encoding: chunked ; q=1"), 400, "The chunked transfer coding takes no parameters"],
   [GET("Transfer-Encoding: chunked\t;"), 400, "The chunked transfer coding takes no parameters"],
@@ -257,6 +259,7 @@ describe("parseHead acceptances at the edges", () => {
       ["HTTP/1.1", ["Connection: Keep-Alive, CLOSE"], false],
       ["HTTP/1.1", ["Connection: keep-alive"], true],
       ["HTTP/1.1", ["Connection: closed"], true],
+      ["HTTP/1.1", ["Connection: x,\tclose"], false],
       ["HTTP/1.0", [], false],
       ["HTTP/1.0", ["Connection: keep-alive"], true],
       ["HTTP/1.0", ["Connection: x, Keep-Alive"], true],
@@ -291,6 +294,7 @@ describe("parseHead acceptances at the edges", () => {
     assert.equal(upgrade("HTTP/1.1", "Upgrade: websocket"), undefined);
     assert.equal(upgrade("HTTP/1.0", "Connection: upgrade", "Upgrade: websocket"), undefined);
     assert.equal(upgrade("HTTP/1.1", "Connection: upgrade", "Upgradex: websocket"), undefined);
+    assert.equal(upgrade("HTTP/1.1", "Connection: upgrade", "Upgradx: websocket"), undefined);
   });
 
   it("accepts each target form where it is allowed", () => {
@@ -306,6 +310,9 @@ describe("parseHead acceptances at the edges", () => {
       ["GET", "/x?%00%0a"],
       ["GET", "/a%"],
       ["GET", "/%1a%0"],
+      ["GET", "/00"],
+      ["GET", "/0a?%"],
+      ["GET", "http://a/0D%"],
     ]) {
       const parsed = accepted(LINES([`${method} ${target} HTTP/1.1`, "Host: a"]));
       assert.equal(parsed.target, target);
@@ -443,6 +450,34 @@ const parserRefusals: Array<[string, string, Partial<ParserLimits>, number, stri
     "many empty lines",
     `${"\r\n".repeat(40)}GET`,
     { maxHeaderBytes: 64 },
+    431,
+    "Header section too large",
+  ],
+  [
+    "long field line, request-line limit below the header limit",
+    GET(`X: ${"a".repeat(40)}`),
+    { maxRequestLineBytes: 32, maxHeaderBytes: 40 },
+    431,
+    "Header section too large",
+  ],
+  [
+    "method exactly as long as the request-line limit",
+    "ABCDEFGH / HTTP/1.1\r\n",
+    { maxRequestLineBytes: 8 },
+    501,
+    "Method too long: not implemented",
+  ],
+  [
+    "control byte just past the header limit",
+    "GET / HTTP/1.1\r\nHost: ab\x01",
+    { maxHeaderBytes: 24 },
+    431,
+    "Header section too large",
+  ],
+  [
+    "CR as the last byte within the header limit, then another byte",
+    "GET / HTTP/1.1\r\nHost: a\rZ",
+    { maxHeaderBytes: 24 },
     431,
     "Header section too large",
   ],
