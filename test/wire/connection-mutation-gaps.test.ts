@@ -1,0 +1,396 @@
+import assert from "node:assert/strict";
+import net from "node:net";
+import { describe, it, type TestContext } from "node:test";
+import { Connection, type ExchangeHandler } from "../../src/wire/connection.js";
+import { HttpError } from "../../src/wire/http-error.js";
+import { HttpEngine } from "../../src/wire/listener.js";
+import { resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
+import { WireRequest } from "../../src/wire/request.js";
+import { WireResponse } from "../../src/wire/response.js";
+import { RawClient } from "./client.js";
+import { deferred, waitUntil, withServer } from "./harness.js";
+
+/**
+ * Behaviour of the connection's request cycle that the broader TCP files do not pin, found by
+ * mutation testing (docs/mutation/connection.md): handlers that throw or reject, invalid responses,
+ * the connection facts a request sees, abort after a FIN, backpressure and the send timeout on a
+ * fake clock, and how a response's own `Connection` field and latin1 headers go out.
+ */
+
+type Handle = (request: WireRequest, response: WireResponse<unknown>) => void | Promise<void>;
+
+/** A wire-level engine (no framework) whose handler is `handle`; errors become their message. */
+async function withEngine(
+  handle: Handle,
+  fn: (port: number, errors: unknown[]) => Promise<void>,
+): Promise<void> {
+  const errors: unknown[] = [];
+  const handler: ExchangeHandler = {
+    createRequest: (head, body, connection) => new WireRequest(head, body, connection),
+    createResponse: () => new WireResponse(),
+    handle,
+    handleError(error, _request, response) {
+      errors.push(error);
+      response.status = error instanceof HttpError ? error.status : 500;
+      response.body = error instanceof Error ? error.message : "error";
+    },
+    reportError(error) {
+      errors.push(error);
+    },
+  };
+  const engine = new HttpEngine(handler, resolveLimits({}), resolveTimeouts({ shutdown: 1_000 }));
+  const { port } = await engine.listen({ port: 0, host: "127.0.0.1" });
+  try {
+    await fn(port, errors);
+  } finally {
+    await engine.close();
+  }
+}
+
+const GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+describe("connection: handler failures and invalid responses", { timeout: 15_000 }, () => {
+  it("turns a synchronous throw into the error response and keeps the connection", async () => {
+    let calls = 0;
+    await withEngine(
+      (_request, response) => {
+        if (++calls === 1) throw new Error("sync failure");
+        response.body = "second";
+      },
+      async (port, errors) => {
+        const client = await RawClient.connect(port);
+        client.write(GET + GET);
+        const [first, second] = await client.responses(2);
+        assert.equal(first!.status, 500);
+        assert.equal(first!.body.toString(), "sync failure");
+        assert.equal(first!.headers.connection, undefined);
+        assert.equal(second!.body.toString(), "second");
+        assert.equal((errors[0] as Error).message, "sync failure");
+        client.destroy();
+      },
+    );
+  });
+
+  it("closes after the response when a synchronous throw is an HttpError that says so", async () => {
+    await withEngine(
+      () => {
+        throw new HttpError(400, "bad and closing", { close: true });
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET + GET);
+        const raw = (await client.untilClosed()).toString("latin1");
+        const responses = raw.match(/HTTP\/1\.1 /g) ?? [];
+        assert.equal(responses.length, 1, raw);
+        assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*Connection: close\r\n/);
+        assert.ok(raw.endsWith("\r\n\r\nbad and closing"), raw);
+      },
+    );
+  });
+
+  it("keeps the connection after a thrown HttpError that does not ask to close", async () => {
+    await withEngine(
+      () => {
+        throw new HttpError(404, "nothing here");
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET + GET);
+        const [first, second] = await client.responses(2);
+        assert.equal(first!.status, 404);
+        assert.equal(first!.headers.connection, undefined);
+        assert.equal(second!.status, 404);
+        client.destroy();
+      },
+    );
+  });
+
+  it("turns a rejected handler promise into the error response", async () => {
+    await withEngine(
+      () => Promise.reject(new Error("async failure")),
+      async (port, errors) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        const response = await client.response();
+        assert.equal(response.status, 500);
+        assert.equal(response.body.toString(), "async failure");
+        assert.deepEqual(
+          errors.map((error) => (error as Error).message),
+          ["async failure"],
+        );
+        client.destroy();
+      },
+    );
+  });
+
+  it("answers a body that is not a sendable type with the handler's error response", async () => {
+    await withEngine(
+      (_request, response) => {
+        response.body = 42;
+      },
+      async (port, errors) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        const response = await client.response();
+        const message =
+          "response.body must be a string, a Uint8Array, a stream, an async iterable or null";
+        assert.equal(response.status, 500);
+        assert.equal(response.body.toString(), message);
+        assert.ok(errors[0] instanceof TypeError);
+        client.destroy();
+      },
+    );
+  });
+
+  for (const status of [199, 600, 200.5, Number.NaN]) {
+    it(`refuses status ${status} as a programming error`, async () => {
+      await withEngine(
+        (_request, response) => {
+          response.status = status;
+          response.body = "unseen";
+        },
+        async (port) => {
+          const client = await RawClient.connect(port);
+          client.write(GET);
+          const response = await client.response();
+          assert.equal(response.status, 500);
+          assert.equal(
+            response.body.toString(),
+            `Invalid response status ${status}: use an integer from 200 to 599`,
+          );
+          client.destroy();
+        },
+      );
+    });
+  }
+
+  for (const status of [200, 599]) {
+    it(`sends status ${status}, the ends of the valid range`, async () => {
+      await withEngine(
+        (_request, response) => {
+          response.status = status;
+          response.body = "ok";
+        },
+        async (port, errors) => {
+          const client = await RawClient.connect(port);
+          client.write(GET);
+          const response = await client.response();
+          assert.equal(response.status, status);
+          assert.equal(response.body.toString(), "ok");
+          assert.deepEqual(errors, []);
+          client.destroy();
+        },
+      );
+    });
+  }
+});
+
+describe("connection: what a request sees of its connection", { timeout: 15_000 }, () => {
+  it("reports the peer's address and port and the local port", async () => {
+    await withEngine(
+      (request, response) => {
+        const { remoteAddress, remotePort, localPort, encrypted } = request.connection;
+        response.body = `${remoteAddress} ${remotePort} ${localPort} ${encrypted}`;
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        const response = await client.response();
+        assert.equal(
+          response.body.toString(),
+          `127.0.0.1 ${client.socket.localPort} ${port} false`,
+        );
+        client.destroy();
+      },
+    );
+  });
+
+  it("aborts request.signal at once when it is first read after the client's FIN", async () => {
+    const peerEnded = Connection.prototype.peerEnded;
+    const finSeen = deferred();
+    Connection.prototype.peerEnded = function (this: Connection): void {
+      peerEnded.call(this);
+      finSeen.resolve();
+    };
+    try {
+      await withEngine(
+        async (request, response) => {
+          await finSeen.promise;
+          response.body = `aborted=${request.signal.aborted}`;
+        },
+        async (port) => {
+          const client = await RawClient.connect(port);
+          client.end(GET);
+          // A half-closed client still gets its answer.
+          const raw = (await client.untilClosed()).toString("latin1");
+          assert.match(raw, /^HTTP\/1\.1 200 OK\r\n/);
+          assert.ok(raw.endsWith("\r\n\r\naborted=true"), raw);
+        },
+      );
+    } finally {
+      Connection.prototype.peerEnded = peerEnded;
+    }
+  });
+});
+
+describe("connection: the response's own framing choices", { timeout: 15_000 }, () => {
+  it("closes when the response's Connection field lists close, and only then", async () => {
+    await withEngine(
+      (request, response) => {
+        response.headers.set("Connection", decodeURIComponent(request.url.slice(2)));
+        response.body = "x";
+      },
+      async (port) => {
+        const cases: Array<[string, boolean]> = [
+          ["foo, Close", true],
+          ["close ,bar", true],
+          ["closed", false],
+          ["no-close", false],
+        ];
+        for (const [value, closes] of cases) {
+          const client = await RawClient.connect(port);
+          const request = `GET /?${encodeURIComponent(value)} HTTP/1.1\r\nHost: x\r\n\r\n`;
+          client.write(request + request);
+          if (closes) {
+            const raw = (await client.untilClosed()).toString("latin1");
+            assert.equal((raw.match(/HTTP\/1\.1 /g) ?? []).length, 1, `${value}: ${raw}`);
+          } else {
+            await client.responses(2);
+            client.destroy();
+          }
+        }
+      },
+    );
+  });
+
+  it("sends a latin1 head and a UTF-8 string body as the bytes each encoding gives", async () => {
+    await withEngine(
+      (_request, response) => {
+        response.headers.set("X-Name", "caf\u00e9");
+        response.body = "\u00fc";
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        const response = await client.response();
+        assert.ok(response.raw.includes(Buffer.from("X-Name: caf\u00e9\r\n", "latin1")));
+        assert.equal(response.headers["content-length"], "2");
+        assert.deepEqual(response.body, Buffer.from("\u00fc", "utf8"));
+        client.destroy();
+      },
+    );
+  });
+
+  it("sends exactly the bytes of a Uint8Array view that does not start its buffer", async () => {
+    await withEngine(
+      (_request, response) => {
+        const backing = new Uint8Array([0x30, 0x31, 0x32, 0x33, 0x34, 0x35]);
+        response.body = backing.subarray(2, 5);
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        const response = await client.response();
+        assert.equal(response.headers["content-length"], "3");
+        assert.equal(response.body.toString("latin1"), "234");
+        client.destroy();
+      },
+    );
+  });
+});
+
+/** Freezes `Date` for this test (put back when it ends); returns the frozen time. */
+function freezeClock(t: TestContext): number {
+  const start = Date.UTC(2026, 0, 1);
+  t.mock.timers.enable({ apis: ["Date"], now: start });
+  return start;
+}
+
+/** Tells when the server side of connections to `port` first finds its socket full. */
+function watchFullWrites(port: number): { readonly full: boolean; restore(): void } {
+  const prototype = net.Socket.prototype as unknown as { write: (...args: unknown[]) => boolean };
+  const original = prototype.write;
+  const watch = {
+    full: false,
+    restore(): void {
+      prototype.write = original;
+    },
+  };
+  prototype.write = function (this: net.Socket, ...args: unknown[]): boolean {
+    const writable = original.apply(this, args);
+    if (!writable && this.localPort === port) watch.full = true;
+    return writable;
+  };
+  return watch;
+}
+
+const SEND = 500;
+const CHUNK = 64 * 1024;
+
+describe("connection: backpressure and the send timeout", { timeout: 15_000 }, () => {
+  it("waits for 'drain' and sends a large stream whole once the client reads", async () => {
+    const chunks = 64;
+    await withServer(
+      (app) => {
+        app.get("/big", (_request, response) => {
+          response.body = (async function* () {
+            for (let i = 0; i < chunks; i++) yield Buffer.alloc(CHUNK, 0x61 + (i % 26));
+          })();
+        });
+      },
+      async ({ port }) => {
+        const watch = watchFullWrites(port);
+        try {
+          const client = await RawClient.connect(port);
+          client.socket.pause();
+          client.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+          await waitUntil(() => watch.full);
+          client.socket.resume();
+          const response = await client.response();
+          assert.equal(response.body.length, chunks * CHUNK);
+          assert.equal(response.body[CHUNK * 27], 0x62);
+          client.destroy();
+        } finally {
+          watch.restore();
+        }
+      },
+    );
+  });
+
+  it("cuts a stream its client takes nothing of at timeouts.send, not a millisecond before", async (t) => {
+    const start = freezeClock(t);
+    let producerEnded = false;
+    await withServer(
+      (app) => {
+        app.get("/endless", (_request, response) => {
+          response.body = (async function* () {
+            try {
+              for (;;) yield Buffer.alloc(CHUNK, 0x61);
+            } finally {
+              producerEnded = true;
+            }
+          })();
+        });
+      },
+      async ({ port, app }) => {
+        const watch = watchFullWrites(port);
+        try {
+          const client = await RawClient.connect(port, { timeoutMs: 10_000 });
+          client.socket.pause();
+          client.write("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n");
+          await waitUntil(() => watch.full);
+          app.engine.sweep(start + SEND - 1);
+          await new Promise((resolve) => setImmediate(resolve));
+          assert.equal(app.engine.connectionCount, 1, "cut before timeouts.send");
+          app.engine.sweep(start + SEND);
+          await waitUntil(() => app.engine.connectionCount === 0 && producerEnded);
+          client.socket.resume();
+          await client.untilClosed();
+        } finally {
+          watch.restore();
+        }
+      },
+      { timeouts: { send: SEND, sweepInterval: 3_600_000 } },
+    );
+  });
+});
