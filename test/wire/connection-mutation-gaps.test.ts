@@ -394,3 +394,109 @@ describe("connection: backpressure and the send timeout", { timeout: 15_000 }, (
     );
   });
 });
+
+/** An async iterable of `parts`, as a handler's streamed body. */
+async function* parts(...chunks: Array<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {
+  for (const chunk of chunks) yield chunk;
+}
+
+describe("connection: streamed bodies against their framing", { timeout: 15_000 }, () => {
+  it("skips empty chunks instead of framing them as the last chunk", async () => {
+    await withEngine(
+      (_request, response) => {
+        response.body = parts("ab", "", Buffer.alloc(0), "c");
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET + GET);
+        const [first, second] = await client.responses(2);
+        assert.equal(
+          first!.raw.subarray(first!.head.length).toString("latin1"),
+          "2\r\nab\r\n1\r\nc\r\n0\r\n\r\n",
+        );
+        assert.equal(second!.body.toString(), "abc");
+        client.destroy();
+      },
+    );
+  });
+
+  it("sends a stream of exactly its declared Content-Length and keeps the connection", async () => {
+    await withEngine(
+      (_request, response) => {
+        response.headers.set("Content-Length", "5");
+        response.body = parts("abc", "de");
+      },
+      async (port, errors) => {
+        const client = await RawClient.connect(port);
+        client.write(GET + GET);
+        const [first, second] = await client.responses(2);
+        assert.equal(first!.framing, "length");
+        assert.equal(first!.body.toString(), "abcde");
+        assert.equal(second!.body.toString(), "abcde");
+        assert.deepEqual(errors, []);
+        client.destroy();
+      },
+    );
+  });
+
+  for (const [declared, chunks, message] of [
+    ["5", ["abc", "def"], "The response stream produced more than its Content-Length of 5 bytes"],
+    ["5", ["ab"], "The response stream ended after 2 of its 5 bytes (Content-Length)"],
+  ] as const) {
+    it(`cuts the connection when a stream does not match its Content-Length (${chunks.join("+")})`, async () => {
+      await withEngine(
+        (_request, response) => {
+          response.headers.set("Content-Length", declared);
+          response.body = parts(...chunks);
+        },
+        async (port, errors) => {
+          const client = await RawClient.connect(port);
+          client.write(GET + GET);
+          const raw = (await client.untilClosed()).toString("latin1");
+          assert.equal((raw.match(/HTTP\/1\.1 /g) ?? []).length, 1, raw);
+          assert.ok(!raw.includes("abcdef"), raw);
+          assert.deepEqual(
+            errors.map((error) => (error as Error).message),
+            [message],
+          );
+        },
+      );
+    });
+  }
+
+  for (const declared of ["-1", "abc", "1.5"]) {
+    it(`frames a stream chunked when its Content-Length is ${declared}`, async () => {
+      await withEngine(
+        (_request, response) => {
+          response.headers.set("Content-Length", declared);
+          response.body = parts("xyz");
+        },
+        async (port) => {
+          const client = await RawClient.connect(port);
+          client.write(GET);
+          const response = await client.response();
+          assert.equal(response.framing, "chunked");
+          assert.equal(response.body.toString(), "xyz");
+          client.destroy();
+        },
+      );
+    });
+  }
+
+  it("frames a stream with a Content-Length of 0 by length", async () => {
+    await withEngine(
+      (_request, response) => {
+        response.headers.set("Content-Length", "0");
+        response.body = parts();
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET + GET);
+        const [first] = await client.responses(2);
+        assert.equal(first!.framing, "length");
+        assert.equal(first!.headers["transfer-encoding"], undefined);
+        client.destroy();
+      },
+    );
+  });
+});
