@@ -7,7 +7,7 @@ import { HttpEngine } from "../../src/wire/listener.js";
 import { resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
 import { WireRequest } from "../../src/wire/request.js";
 import { WireResponse } from "../../src/wire/response.js";
-import { RawClient } from "./client.js";
+import { parseResponses, RawClient } from "./client.js";
 import { deferred, waitUntil, withServer } from "./harness.js";
 
 /**
@@ -306,20 +306,36 @@ function freezeClock(t: TestContext): number {
   return start;
 }
 
-/** Tells when the server side of connections to `port` first finds its socket full. */
-function watchFullWrites(port: number): { readonly full: boolean; restore(): void } {
-  const prototype = net.Socket.prototype as unknown as { write: (...args: unknown[]) => boolean };
-  const original = prototype.write;
+/**
+ * Watches the server side of connections to `port`: whether a write first found the socket full,
+ * and how many sockets the server destroyed (at the call, not at the 'close' that follows later).
+ */
+function watchServerSockets(port: number): {
+  readonly full: boolean;
+  readonly destroyed: number;
+  restore(): void;
+} {
+  const prototype = net.Socket.prototype as unknown as {
+    write: (...args: unknown[]) => boolean;
+    destroy: (...args: unknown[]) => net.Socket;
+  };
+  const { write, destroy } = prototype;
   const watch = {
     full: false,
+    destroyed: 0,
     restore(): void {
-      prototype.write = original;
+      prototype.write = write;
+      prototype.destroy = destroy;
     },
   };
   prototype.write = function (this: net.Socket, ...args: unknown[]): boolean {
-    const writable = original.apply(this, args);
+    const writable = write.apply(this, args);
     if (!writable && this.localPort === port) watch.full = true;
     return writable;
+  };
+  prototype.destroy = function (this: net.Socket, ...args: unknown[]): net.Socket {
+    if (this.localPort === port && !this.destroyed) watch.destroyed++;
+    return destroy.apply(this, args);
   };
   return watch;
 }
@@ -339,7 +355,7 @@ describe("connection: backpressure and the send timeout", { timeout: 15_000 }, (
         });
       },
       async ({ port }) => {
-        const watch = watchFullWrites(port);
+        const watch = watchServerSockets(port);
         try {
           const client = await RawClient.connect(port);
           client.socket.pause();
@@ -373,16 +389,16 @@ describe("connection: backpressure and the send timeout", { timeout: 15_000 }, (
         });
       },
       async ({ port, app }) => {
-        const watch = watchFullWrites(port);
+        const watch = watchServerSockets(port);
         try {
           const client = await RawClient.connect(port, { timeoutMs: 10_000 });
           client.socket.pause();
           client.write("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n");
           await waitUntil(() => watch.full);
           app.engine.sweep(start + SEND - 1);
-          await new Promise((resolve) => setImmediate(resolve));
-          assert.equal(app.engine.connectionCount, 1, "cut before timeouts.send");
+          assert.equal(watch.destroyed, 0, "cut before timeouts.send");
           app.engine.sweep(start + SEND);
+          assert.equal(watch.destroyed, 1);
           await waitUntil(() => app.engine.connectionCount === 0 && producerEnded);
           client.socket.resume();
           await client.untilClosed();
@@ -497,6 +513,70 @@ describe("connection: streamed bodies against their framing", { timeout: 15_000 
         assert.equal(first!.headers["transfer-encoding"], undefined);
         client.destroy();
       },
+    );
+  });
+});
+
+describe("connection: the sweep's last resorts", { timeout: 15_000 }, () => {
+  const TIMEOUT = 300;
+
+  it("destroys a connection whose client ignores the FIN for another timeouts.keepAlive", async (t) => {
+    const start = freezeClock(t);
+    await withServer(
+      () => {},
+      async ({ port, app }) => {
+        const watch = watchServerSockets(port);
+        // allowHalfOpen: this client reads the server's FIN but never closes its own side.
+        const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+        try {
+          let ended = false;
+          socket.on("end", () => {
+            ended = true;
+          });
+          await waitUntil(() => app.engine.connectionCount === 1);
+          t.mock.timers.tick(TIMEOUT);
+          app.engine.sweep(start + TIMEOUT);
+          await waitUntil(() => ended);
+          assert.equal(watch.destroyed, 0, "the FIN first, the cut only later");
+          app.engine.sweep(start + 2 * TIMEOUT - 1);
+          assert.equal(watch.destroyed, 0, "cut before the FIN's own timeouts.keepAlive");
+          app.engine.sweep(start + 2 * TIMEOUT);
+          assert.equal(watch.destroyed, 1);
+          await waitUntil(() => app.engine.connectionCount === 0);
+        } finally {
+          socket.destroy();
+          watch.restore();
+        }
+      },
+      { timeouts: { keepAlive: TIMEOUT, sweepInterval: 3_600_000 } },
+    );
+  });
+
+  it("destroys a connection whose unread body, being discarded, stops arriving", async (t) => {
+    const start = freezeClock(t);
+    await withServer(
+      (app) => {
+        app.post("/", () => "ignored the body");
+      },
+      async ({ port, app }) => {
+        const watch = watchServerSockets(port);
+        try {
+          const client = await RawClient.connect(port);
+          client.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+          const response = await client.response();
+          assert.equal(response.body.toString(), "ignored the body");
+          assert.equal(response.headers.connection, undefined, "kept while discarding");
+          app.engine.sweep(start + TIMEOUT - 1);
+          assert.equal(watch.destroyed, 0, "cut before timeouts.body");
+          app.engine.sweep(start + TIMEOUT);
+          assert.equal(watch.destroyed, 1);
+          await client.untilClosed();
+          assert.equal(parseResponses(client.received).responses.length, 1);
+        } finally {
+          watch.restore();
+        }
+      },
+      { timeouts: { body: TIMEOUT, keepAlive: 0, sweepInterval: 3_600_000 } },
     );
   });
 });
