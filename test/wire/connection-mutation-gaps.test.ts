@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it, type TestContext } from "node:test";
+import type { Server } from "../../src/index.js";
 import { Connection, type ExchangeHandler } from "../../src/wire/connection.js";
 import { HttpError } from "../../src/wire/http-error.js";
 import { HttpEngine } from "../../src/wire/listener.js";
@@ -577,6 +578,53 @@ describe("connection: the sweep's last resorts", { timeout: 15_000 }, () => {
         }
       },
       { timeouts: { body: TIMEOUT, keepAlive: 0, sweepInterval: 3_600_000 } },
+    );
+  });
+});
+
+describe("connection: maxDiscardBytes at its boundary", { timeout: 15_000 }, () => {
+  const MAX = 1024;
+  const routes = (app: Server): void => {
+    app.post("/ignore", () => "ignored");
+    app.get("/", () => "ok");
+  };
+
+  it("keeps the connection through unread bodies of exactly maxDiscardBytes each", async () => {
+    await withServer(
+      routes,
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        for (let i = 1; i <= 2; i++) {
+          // Head first: the body arrives after the answer, so all of it is discarded.
+          client.write(`POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX}\r\n\r\n`);
+          await client.responses(i);
+          client.write("d".repeat(MAX));
+        }
+        client.write(GET);
+        const answers = await client.responses(3);
+        assert.deepEqual(
+          answers.map((response) => response.body.toString()),
+          ["ignored", "ignored", "ok"],
+        );
+        client.destroy();
+      },
+      { limits: { maxDiscardBytes: MAX } },
+    );
+  });
+
+  it("closes when an unread body is one byte over maxDiscardBytes", async () => {
+    await withServer(
+      routes,
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        client.write(`POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX + 1}\r\n\r\n`);
+        await client.responses(1);
+        client.write("d".repeat(MAX + 1));
+        client.write(GET);
+        const raw = (await client.untilClosed()).toString("latin1");
+        assert.equal(raw.match(/HTTP\/1\.1/g)?.length, 1, raw);
+      },
+      { limits: { maxDiscardBytes: MAX } },
     );
   });
 });
