@@ -26,11 +26,14 @@ export const modules = {
   // Not every wire/* file: those over 2 s per run (stalls, backpressure, TLS, signals, clients,
   // acceptors…) would make each mutant take a minute. These TCP files drive the connection's
   // request cycle: framing, errors, 100-continue, pipelining, keep-alive, limits, deferred writes,
-  // shutdown, streamed bodies, the protocol log and the sweep's timeouts (fake clock). Fastest
-  // first, as a mutant stops at the first file that kills it; basics (the slowest) goes last.
+  // shutdown, streamed bodies, the protocol log, the sweep's timeouts (fake clock), the upgrade
+  // hand-off and shared reads; connection-mutation-gaps pins what those leave open. Fast first, as
+  // a mutant stops at the first file that kills it; basics (the slowest) goes last.
   connection: {
     mutate: "src/wire/connection.ts",
     tests: [
+      "wire/connection-mutation-gaps",
+      "websocket/upgrade-seam",
       "wire/deferred-writes",
       "wire/strictness",
       "wire/shutdown",
@@ -42,6 +45,7 @@ export const modules = {
       "wire/keep-alive",
       "wire/errors",
       "wire/timeouts",
+      "wire/shared-reads",
       "wire/basics",
     ],
   },

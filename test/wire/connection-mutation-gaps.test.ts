@@ -9,7 +9,8 @@ import { resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
 import { WireRequest } from "../../src/wire/request.js";
 import { WireResponse } from "../../src/wire/response.js";
 import { parseResponses, RawClient } from "./client.js";
-import { deferred, waitUntil, withServer } from "./harness.js";
+import { probeEngine } from "./engine-probe.js";
+import { deferred, tlsFixture, waitUntil, withServer } from "./harness.js";
 
 /**
  * Behaviour of the connection's request cycle that the broader TCP files do not pin, found by
@@ -626,5 +627,148 @@ describe("connection: maxDiscardBytes at its boundary", { timeout: 15_000 }, () 
       },
       { limits: { maxDiscardBytes: MAX } },
     );
+  });
+});
+
+describe("connection: more of what a request sees", { timeout: 15_000 }, () => {
+  it("reports a TLS connection as encrypted and reads it through 'data' events", async () => {
+    await withServer(
+      (app) => {
+        app.get("/", (request) => `encrypted=${request.connection.encrypted}`);
+      },
+      async ({ port }) => {
+        const client = await RawClient.connect(port, { tls: true });
+        client.write(GET);
+        const response = await client.response();
+        assert.equal(response.body.toString(), "encrypted=true");
+        client.destroy();
+      },
+      {},
+      { tls: tlsFixture() },
+    );
+  });
+
+  it("calls every abort listener when the client goes away mid-request", async () => {
+    const called: string[] = [];
+    const registered = deferred();
+    await withEngine(
+      (request) => {
+        request.connection.onAbort(() => called.push("first"));
+        request.connection.onAbort(() => called.push("second"));
+        registered.resolve();
+        return new Promise<void>(() => {});
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        await registered.promise;
+        client.destroy();
+        await waitUntil(() => called.length === 2);
+        assert.deepEqual(called, ["first", "second"]);
+      },
+    );
+  });
+
+  it("fails a body cut short by the client's FIN with a 400 that closes", async () => {
+    await withEngine(
+      async (request, response) => {
+        response.body = `read ${(await request.bytes()).length}`;
+      },
+      async (port, errors) => {
+        const client = await RawClient.connect(port);
+        client.end("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345");
+        const raw = (await client.untilClosed()).toString("latin1");
+        assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*Connection: close\r\n/);
+        assert.ok(raw.endsWith("\r\n\r\nConnection closed before the body was complete"), raw);
+        assert.equal(errors.length, 1);
+      },
+    );
+  });
+
+  it("fails a body whose client disconnects with 'The client closed the connection'", async () => {
+    const failure = deferred<unknown>();
+    const started = deferred();
+    await withEngine(
+      async (request) => {
+        started.resolve();
+        await request.bytes().catch((error: unknown) => failure.resolve(error));
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345");
+        await started.promise;
+        // A reset, not a FIN: the connection is gone without a half-close first.
+        client.socket.resetAndDestroy();
+        const error = await failure.promise;
+        assert.equal((error as Error).message, "The client closed the connection");
+      },
+    );
+  });
+
+  it("closes when the framing of a body being discarded breaks", async () => {
+    await withEngine(
+      (_request, response) => {
+        response.body = "not reading";
+      },
+      async (port) => {
+        const client = await RawClient.connect(port, { timeoutMs: 3_000 });
+        client.write("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+        const response = await client.response();
+        assert.equal(response.headers.connection, undefined, "kept while discarding");
+        client.write("zz\r\n");
+        const raw = (await client.untilClosed()).toString("latin1");
+        assert.equal((raw.match(/HTTP\/1\.1 /g) ?? []).length, 1, raw);
+      },
+    );
+  });
+
+  it("closes after answering a request whose body's framing broke while it was read", async () => {
+    await withEngine(
+      async (request, response) => {
+        const outcome = await request.bytes().then(
+          () => "read",
+          () => "caught",
+        );
+        response.body = outcome;
+      },
+      async (port) => {
+        const client = await RawClient.connect(port, { timeoutMs: 3_000 });
+        client.write(
+          "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
+        );
+        const raw = (await client.untilClosed()).toString("latin1");
+        assert.match(raw, /^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close\r\n/);
+        assert.ok(raw.endsWith("\r\n\r\ncaught"), raw);
+      },
+    );
+  });
+
+  it("on close(), still answers a request whose head was arriving", async () => {
+    const probe = probeEngine();
+    try {
+      await withServer(
+        (app) => {
+          app.get("/", () => "ok");
+        },
+        async ({ port, app }) => {
+          const client = await RawClient.connect(port);
+          client.write(GET);
+          await client.response();
+          const partial = "GET / HTTP/1.1\r\n";
+          client.write(partial);
+          await probe.read(GET.length + partial.length);
+          const closed = app.close();
+          await probe.shutdown;
+          client.write("Host: x\r\n\r\n");
+          const raw = (await client.untilClosed()).toString("latin1");
+          const answers = parseResponses(client.received).responses;
+          assert.equal(answers.length, 2, raw);
+          assert.equal(answers[1]!.headers.connection, "close");
+          await closed;
+        },
+      );
+    } finally {
+      probe.restore();
+    }
   });
 });
