@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import net from "node:net";
 import { describe, it, type TestContext } from "node:test";
 import type { Server } from "../../src/index.js";
@@ -770,5 +771,53 @@ describe("connection: more of what a request sees", { timeout: 15_000 }, () => {
     } finally {
       probe.restore();
     }
+  });
+});
+
+describe("connection: the peer a proxy reports, and reads without the shared buffer", {
+  timeout: 15_000,
+}, () => {
+  it("prefers the PROXY protocol's client address and port, and its plain TCP", async () => {
+    await withServer(
+      (app) => {
+        app.get("/", (request) => {
+          const { remoteAddress, remotePort, encrypted } = request.connection;
+          return `${remoteAddress} ${remotePort} ${encrypted}`;
+        });
+      },
+      async ({ port }) => {
+        const client = await RawClient.connect(port);
+        client.write(`PROXY TCP4 203.0.113.7 198.51.100.1 40000 80\r\n${GET}`);
+        const response = await client.response();
+        assert.equal(response.body.toString(), "203.0.113.7 40000 false");
+        client.destroy();
+      },
+      {},
+      { proxyProtocol: { trusted: "loopback" } },
+    );
+  });
+
+  it("serves over 'data' events in a process started with SLOW_SERV_SHARED_READS=0", async () => {
+    const module = new URL("../../src/index.js", import.meta.url).href;
+    const script = `
+      import net from "node:net";
+      import { Server } from ${JSON.stringify(module)};
+      const app = new Server({ logger: false });
+      app.get("/", () => "served");
+      const { port } = await app.run({ port: 0, host: "127.0.0.1" });
+      const socket = net.connect(port, "127.0.0.1");
+      let received = "";
+      socket.on("data", (chunk) => { received += chunk; });
+      socket.on("close", async () => { process.stdout.write(received); await app.close(); });
+      socket.end("GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n");`;
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ["--input-type=module", "-e", script],
+        { env: { ...process.env, SLOW_SERV_SHARED_READS: "0" }, timeout: 5_000 },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      );
+    });
+    assert.match(output, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nserved$/);
   });
 });
