@@ -208,6 +208,29 @@ describe("connection: what a request sees of its connection", { timeout: 15_000 
     );
   });
 
+  it("keeps to its types once the client is gone: an empty address and port 0", async () => {
+    const seen = deferred<string>();
+    const registered = deferred();
+    await withEngine(
+      (request) => {
+        const { connection } = request;
+        connection.onAbort(() => {
+          const facts = [connection.remoteAddress, connection.remotePort, connection.localPort];
+          seen.resolve(JSON.stringify(facts));
+        });
+        registered.resolve();
+        return new Promise<void>(() => {});
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        await registered.promise;
+        client.socket.resetAndDestroy();
+        assert.equal(await seen.promise, JSON.stringify(["", 0, 0]));
+      },
+    );
+  });
+
   it("aborts request.signal at once when it is first read after the client's FIN", async () => {
     const peerEnded = Connection.prototype.peerEnded;
     const finSeen = deferred();
