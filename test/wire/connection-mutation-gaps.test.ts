@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import net from "node:net";
+import { Readable } from "node:stream";
 import { describe, it, type TestContext } from "node:test";
 import type { Server } from "../../src/index.js";
 import { Connection, type ExchangeHandler } from "../../src/wire/connection.js";
 import { HttpError } from "../../src/wire/http-error.js";
 import { HttpEngine } from "../../src/wire/listener.js";
-import { resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
+import { type HttpLimits, resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
 import { WireRequest } from "../../src/wire/request.js";
 import { WireResponse } from "../../src/wire/response.js";
 import { parseResponses, RawClient } from "./client.js";
@@ -25,7 +26,8 @@ type Handle = (request: WireRequest, response: WireResponse<unknown>) => void | 
 /** A wire-level engine (no framework) whose handler is `handle`; errors become their message. */
 async function withEngine(
   handle: Handle,
-  fn: (port: number, errors: unknown[]) => Promise<void>,
+  fn: (port: number, errors: unknown[], engine: HttpEngine) => Promise<void>,
+  limits: Partial<HttpLimits> = {},
 ): Promise<void> {
   const errors: unknown[] = [];
   const handler: ExchangeHandler = {
@@ -41,10 +43,14 @@ async function withEngine(
       errors.push(error);
     },
   };
-  const engine = new HttpEngine(handler, resolveLimits({}), resolveTimeouts({ shutdown: 1_000 }));
+  const engine = new HttpEngine(
+    handler,
+    resolveLimits(limits),
+    resolveTimeouts({ shutdown: 1_000 }),
+  );
   const { port } = await engine.listen({ port: 0, host: "127.0.0.1" });
   try {
-    await fn(port, errors);
+    await fn(port, errors, engine);
   } finally {
     await engine.close();
   }
@@ -824,6 +830,7 @@ describe("connection: the peer a proxy reports, and reads without the shared buf
     const module = new URL("../../src/index.js", import.meta.url).href;
     const script = `
       import net from "node:net";
+import { Readable } from "node:stream";
       import { Server } from ${JSON.stringify(module)};
       const app = new Server({ logger: false });
       app.get("/", () => "served");
@@ -842,5 +849,186 @@ describe("connection: the peer a proxy reports, and reads without the shared buf
       );
     });
     assert.match(output, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nserved$/);
+  });
+});
+
+describe("connection: what the engine does with less usual answers", { timeout: 15_000 }, () => {
+  it("sends the response of a handler that returns a value that is not a promise", async () => {
+    await withEngine(
+      ((_request: WireRequest, response: WireResponse<unknown>) => {
+        response.body = "plain";
+        return { then: "not a function" };
+      }) as unknown as Handle,
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        assert.equal((await client.response()).body.toString(), "plain");
+        client.destroy();
+      },
+    );
+  });
+
+  for (const body of [null, undefined]) {
+    it(`sends an empty body for ${body}, and only a head for HEAD of bytes`, async () => {
+      await withEngine(
+        (request, response) => {
+          response.body = request.method === "HEAD" ? new Uint8Array([0x41, 0x42]) : body;
+        },
+        async (port, errors) => {
+          const client = await RawClient.connect(port);
+          client.write(`HEAD / HTTP/1.1\r\nHost: x\r\n\r\n${GET}`);
+          const [head, get] = await client.responses(2, ["HEAD", "GET"]);
+          assert.equal(head!.headers["content-length"], "2");
+          assert.equal(get!.status, 200);
+          assert.equal(get!.headers["content-length"], "0");
+          // Nothing after the GET's head: the HEAD's two bytes were never sent.
+          assert.equal(client.received.length, head!.raw.length + get!.raw.length);
+          assert.deepEqual(errors, []);
+          client.destroy();
+        },
+      );
+    });
+  }
+
+  it("destroys a stream it will not send: a 204's and a HEAD's", async () => {
+    const streams: Readable[] = [];
+    await withEngine(
+      (request, response) => {
+        const stream = Readable.from(["never sent"]);
+        streams.push(stream);
+        response.body = stream;
+        if (request.url === "/empty") response.status = 204;
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(`GET /empty HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\n`);
+        const [empty, head] = await client.responses(2, ["GET", "HEAD"]);
+        assert.equal(empty!.status, 204);
+        assert.equal(head!.status, 200);
+        assert.deepEqual(
+          streams.map((stream) => stream.destroyed),
+          [true, true],
+        );
+        client.destroy();
+      },
+    );
+  });
+
+  it("answers 204 without a body value at all", async () => {
+    await withEngine(
+      (_request, response) => {
+        response.status = 204;
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        assert.equal((await client.response()).status, 204);
+        client.destroy();
+      },
+    );
+  });
+
+  it("marks the head sent while a stream is pulled, and the response finished after", async () => {
+    const seen: string[] = [];
+    const responses: WireResponse<unknown>[] = [];
+    await withEngine(
+      (_request, response) => {
+        responses.push(response);
+        response.body = (async function* () {
+          seen.push(`sent=${response.headersSent} finished=${response.finished}`);
+          yield "x";
+        })();
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        await client.response();
+        assert.deepEqual(seen, ["sent=true finished=false"]);
+        assert.equal(responses[0]!.finished, true);
+        client.destroy();
+      },
+    );
+  });
+
+  it("marks a plain response sent and finished", async () => {
+    const responses: WireResponse<unknown>[] = [];
+    await withEngine(
+      (_request, response) => {
+        responses.push(response);
+        response.body = "done";
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        await client.response();
+        assert.equal(responses[0]!.headersSent, true);
+        assert.equal(responses[0]!.finished, true);
+        client.destroy();
+      },
+    );
+  });
+
+  it("answers a malformed request with 400 for a handler without reportProtocolError", async () => {
+    await withEngine(
+      () => {},
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write("NOT HTTP\r\n\r\n");
+        const raw = (await client.untilClosed()).toString("latin1");
+        assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/);
+      },
+    );
+  });
+
+  it("does not handle a failure of a handler whose client is already gone", async () => {
+    const gate = deferred();
+    const started = deferred();
+    await withEngine(
+      async () => {
+        started.resolve();
+        await gate.promise;
+        throw new Error("too late");
+      },
+      async (port, errors, engine) => {
+        const client = await RawClient.connect(port);
+        client.write(GET);
+        await started.promise;
+        client.socket.resetAndDestroy();
+        await waitUntil(() => engine.connectionCount === 0);
+        gate.resolve();
+        // The rejection settles within microtasks; a macrotask later every callback has run.
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(errors, []);
+      },
+    );
+  });
+
+  it("with maxPipelinedRequests 0, keeps reading however many requests wait", async () => {
+    const gate = deferred();
+    const started = deferred();
+    await withEngine(
+      async (request, response) => {
+        if (request.url === "/slow") {
+          started.resolve();
+          await gate.promise;
+        }
+        response.body = request.url;
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+        // The second request comes in a later read, while the first is still being handled.
+        await started.promise;
+        client.write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+        gate.resolve();
+        const answers = await client.responses(2);
+        assert.deepEqual(
+          answers.map((response) => response.body.toString()),
+          ["/slow", "/next"],
+        );
+        client.destroy();
+      },
+      { maxPipelinedRequests: 0 },
+    );
   });
 });
