@@ -27,13 +27,15 @@ export const modules = {
   // acceptors…) would make each mutant take a minute. These TCP files drive the connection's
   // request cycle: framing, errors, 100-continue, pipelining, keep-alive, limits, deferred writes,
   // shutdown, streamed bodies, the protocol log, the sweep's timeouts (fake clock), the upgrade
-  // hand-off and shared reads; connection-mutation-gaps pins what those leave open. Fast first, as
+  // hand-off and shared reads; the connection-* files pin what those leave open. Fast first, as
   // a mutant stops at the first file that kills it; basics (the slowest) goes last.
   connection: {
     mutate: "src/wire/connection.ts",
     tests: [
-      "wire/connection-mutation-gaps",
+      "wire/connection-answers",
       "websocket/upgrade-seam",
+      "wire/connection-peers",
+      "wire/connection-flow",
       "wire/deferred-writes",
       "wire/strictness",
       "wire/shutdown",
