@@ -24,22 +24,31 @@ export const modules = {
   head: { mutate: "src/wire/head.ts", tests: PARSER },
   // RequestBody with a recording host covers every branch; the TCP files drive the same class.
   body: { mutate: "src/wire/body.ts", tests: ["wire/request-body"] },
-  // Not every wire/* file: those over 2 s per run (timeouts, stalls, backpressure, TLS, signals,
-  // clients, acceptors…) would make each mutant take a minute. These TCP files drive the
-  // connection's request cycle: framing, errors, 100-continue, pipelining, keep-alive, limits,
-  // deferred writes, shutdown and the protocol log; timer mutants are left to the slower files.
+  // Not every wire/* file: those over 2 s per run (stalls, backpressure, TLS, signals, clients,
+  // acceptors…) would make each mutant take a minute. These TCP files drive the connection's
+  // request cycle: framing, errors, 100-continue, pipelining, keep-alive, limits, deferred writes,
+  // shutdown, streamed bodies, the protocol log, the sweep's timeouts (fake clock), the upgrade
+  // hand-off and shared reads; the connection-* files pin what those leave open. Fast first, as
+  // a mutant stops at the first file that kills it; basics (the slowest) goes last.
   connection: {
     mutate: "src/wire/connection.ts",
     tests: [
-      "wire/errors",
-      "wire/strictness",
-      "wire/continue",
+      "wire/connection-answers",
+      "websocket/upgrade-seam",
+      "wire/connection-peers",
+      "wire/connection-flow",
       "wire/deferred-writes",
-      "wire/protocol-log",
+      "wire/strictness",
       "wire/shutdown",
+      "wire/bodies",
+      "wire/protocol-log",
+      "wire/continue",
+      "wire/limits",
       "wire/pipelining",
       "wire/keep-alive",
-      "wire/limits",
+      "wire/errors",
+      "wire/timeouts",
+      "wire/shared-reads",
       "wire/basics",
     ],
   },
