@@ -29,3 +29,12 @@ export function parseOrigin(option: string, value: unknown): string {
   }
   return url.origin;
 }
+
+/** The origin of `url` as browsers serialise it in `Origin`, or "null" when unparsable or opaque. */
+export function serialisedOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "null";
+  }
+}

@@ -19,6 +19,7 @@ import { parseQuery, type QueryParams } from "./body/query.js";
 import { type FormFields, parseUrlencoded } from "./body/urlencoded.js";
 import { canonicalPath } from "./canonical-path.js";
 import { parseCookieHeader } from "./cookies.js";
+import { serialisedOrigin } from "./origin.js";
 import { clientAddress, type TrustPolicy } from "./proxy.js";
 
 /** Settings a request needs from its server; shared by every request, never copied. */
@@ -164,11 +165,7 @@ export class Request<
   get origin(): string {
     const address = clientAddress(this, this.#settings.trustProxy);
     if (address.host === "") return "null";
-    try {
-      return new URL(`${address.protocol}://${address.authority}`).origin;
-    } catch {
-      return "null";
-    }
+    return serialisedOrigin(`${address.protocol}://${address.authority}`);
   }
 
   /** The request id: the client's `X-Request-Id` (if valid) or a generated one. */

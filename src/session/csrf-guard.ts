@@ -1,4 +1,4 @@
-import { parseOrigin } from "../app/origin.js";
+import { parseOrigin, serialisedOrigin } from "../app/origin.js";
 import type { Request } from "../app/request.js";
 import type { Server, ServerPlugin } from "../app/server.js";
 import { HttpError } from "../wire/http-error.js";
@@ -131,27 +131,18 @@ function sameOriginOrTrusted(request: Request, trusts: OriginTrust): boolean {
   if (fetchSite === "same-origin" || fetchSite === "none") return true;
   if (fetchSite === "cross-site" || fetchSite === "same-site") {
     if (origin === undefined) return false;
-    const normal = normalOrigin(origin);
+    const normal = serialisedOrigin(origin);
     return normal !== "null" && trusts(normal, request);
   }
-  if (origin !== undefined) return isOwnOrTrusted(request, normalOrigin(origin), trusts);
+  if (origin !== undefined) return isOwnOrTrusted(request, serialisedOrigin(origin), trusts);
   const referer = request.headers.get("referer");
-  if (referer !== undefined) return isOwnOrTrusted(request, normalOrigin(referer), trusts);
+  if (referer !== undefined) return isOwnOrTrusted(request, serialisedOrigin(referer), trusts);
   return true;
 }
 
 function isOwnOrTrusted(request: Request, origin: string, trusts: OriginTrust): boolean {
   if (origin === "null") return false;
   return origin === request.origin || trusts(origin, request);
-}
-
-/** "scheme://host[:port]" with the default port dropped, or "null" when unparsable or opaque. */
-function normalOrigin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return "null";
-  }
 }
 
 function resolveCsrfOptions(options: CsrfOptions): ResolvedCsrfOptions {
