@@ -18,33 +18,55 @@ const LIMIT_MS = 30_000;
 interface Client {
   readonly socket: WebSocket;
   readonly pid: number;
+  /** The next message; rejects with a `ClosedBeforeMessage` if the socket closes first. */
   next(): Promise<string>;
   readonly closed: Promise<{ code: number; reason: string }>;
+}
+
+class ClosedBeforeMessage extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(`closed (${code} ${reason}) before the message came`);
+  }
 }
 
 function connect(url: string): Promise<Client> {
   const socket = new WebSocket(url);
   const queue: string[] = [];
-  const waiters: Array<(message: string) => void> = [];
+  const waiters: Array<{ resolve(message: string): void; reject(error: Error): void }> = [];
+  let closedWith: ClosedBeforeMessage | undefined;
   socket.on("message", (data) => {
     const text = String(data);
     const waiter = waiters.shift();
     if (waiter === undefined) queue.push(text);
-    else waiter(text);
+    else waiter.resolve(text);
   });
   const next = (): Promise<string> => {
     const queued = queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
+    if (closedWith !== undefined) return Promise.reject(closedWith);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no message")), LIMIT_MS);
-      waiters.push((message) => {
-        clearTimeout(timer);
-        resolve(message);
+      waiters.push({
+        resolve(message) {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        reject(error) {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
     });
   };
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    socket.on("close", (code, reason) => resolve({ code, reason: String(reason) }));
+    socket.on("close", (code, reason) => {
+      closedWith = new ClosedBeforeMessage(code, String(reason));
+      for (const waiter of waiters.splice(0)) waiter.reject(closedWith);
+      resolve({ code, reason: String(reason) });
+    });
   });
   return new Promise((resolve, reject) => {
     socket.once("error", reject);
@@ -117,16 +139,29 @@ describe("WebSockets under worker processes", { timeout: 120_000 }, () => {
       }
       running.child.kill("SIGHUP");
       let probes = 0;
+      let answered = 0;
       while (!running.stderr().includes("reload complete")) {
         const probe = await connect(url);
         probe.socket.send(`probe ${probes}`);
-        assert.equal(await probe.next(), `${probe.pid} probe ${probes}`);
-        probe.socket.close(1000);
-        await probe.closed;
+        try {
+          assert.equal(await probe.next(), `${probe.pid} probe ${probes}`);
+          answered++;
+          probe.socket.close(1000);
+          await probe.closed;
+        } catch (error) {
+          // An old worker shares the listening socket until it drains, so a probe it accepted
+          // just before is one of its WebSockets and is closed like them. Nothing else may fail.
+          if (!(error instanceof ClosedBeforeMessage)) throw error;
+          assert.ok(
+            oldPids.has(probe.pid),
+            `new worker ${probe.pid} closed a probe: ${error.message}`,
+          );
+          assert.deepEqual([error.code, error.reason], [1001, "Server shutting down"]);
+        }
         probes++;
         assert.ok(probes < 10_000, running.stderr());
       }
-      assert.ok(probes > 0);
+      assert.ok(answered > 0);
       for (const client of old) {
         assert.deepEqual(await client.closed, { code: 1001, reason: "Server shutting down" });
       }
