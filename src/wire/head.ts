@@ -48,6 +48,8 @@ export class RequestHead {
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+):[0-9]{1,5}$/;
 /** The scheme of an absolute-form target; its authority is checked like Host (isValidHost). */
 const ABSOLUTE_SCHEME = /^https?:\/\//i;
+/** A list field value with no element: only commas and optional whitespace (RFC 9110 §5.6.1). */
+const EMPTY_LIST = /^[\t ,]*$/;
 
 function bad(message: string): HttpError {
   return new HttpError(400, message, { close: true });
@@ -280,7 +282,8 @@ export function parseHead(source: Buffer, start: number, end: number): RequestHe
   if (upgradeToken && minor === 1 && upgradeStart !== -1) {
     upgrade =
       upgradeStart === -2 ? headers.get("upgrade") : latin1(source, upgradeStart, upgradeEnd);
-    if (upgrade === "") upgrade = undefined;
+    // `Upgrade = #protocol`: a list with no element in it (empty, or only commas) names nothing.
+    if (upgrade !== undefined && EMPTY_LIST.test(upgrade)) upgrade = undefined;
   }
   return new RequestHead(
     method,

@@ -289,6 +289,11 @@ describe("parseHead acceptances at the edges", () => {
       "a, b",
     );
     assert.equal(upgrade("HTTP/1.1", "Connection: upgrade", "Upgrade:"), undefined);
+    // An empty list names no protocol, like an empty value: the request is not held for a hand-off.
+    assert.equal(upgrade("HTTP/1.1", "Connection: upgrade", "Upgrade: ,"), undefined);
+    assert.equal(upgrade("HTTP/1.1", "Connection: upgrade", "Upgrade: , ,\t,"), undefined);
+    assert.equal(upgrade("HTTP/1.1", "Connection: upgrade", "Upgrade: ,", "Upgrade: ,"), undefined);
+    assert.equal(upgrade("HTTP/1.1", "Connection: upgrade", "Upgrade: , h2c"), ", h2c");
     assert.equal(upgrade("HTTP/1.1", "Connection: upgrade"), undefined);
     assert.equal(upgrade("HTTP/1.1", "Connection: upgraded", "Upgrade: websocket"), undefined);
     assert.equal(upgrade("HTTP/1.1", "Upgrade: websocket"), undefined);
