@@ -70,6 +70,7 @@ export const modules = {
   manager: {
     mutate: "src/session/manager.ts",
     tests: [
+      "session/manager-edges",
       "session/manager-sync",
       "session/manager-security",
       "session/manager-lifecycle",
