@@ -88,6 +88,16 @@ export const modules = {
       "session-http/csrf-upload",
     ],
   },
+  // One origin spelling for the CSRF guard, CORS and security headers, and request.origin.
+  origin: {
+    mutate: "src/app/origin.ts",
+    tests: [
+      "framework/request-origin",
+      "session-http/csrf-origin",
+      "plugins/cors",
+      "plugins/security-headers",
+    ],
+  },
   // This wave's code where a silent bug is a security or correctness bug.
   // The wire modules below run their in-process unit tests only (about a second per mutant); the
   // TCP tests that drive the same code through a server (upgrade-seam, handshake, compression,
