@@ -123,7 +123,7 @@ export async function respondWithFile(
       response.body = undefined;
       return;
     }
-    if (outcome === "precondition-failed") throw new HttpError(412, "Precondition failed");
+    if (outcome === "precondition-failed") throw new HttpError(412);
 
     headers.set("accept-ranges", "bytes");
     headers.set("content-type", meta.contentType);
@@ -141,7 +141,7 @@ export async function respondWithFile(
     ) {
       const range = parseRange(rangeHeader, size);
       if (range.kind === "unsatisfiable") {
-        throw new HttpError(416, "Range not satisfiable", {
+        throw new HttpError(416, undefined, {
           headers: { "content-range": `bytes */${size}` },
         });
       }

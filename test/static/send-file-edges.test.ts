@@ -34,6 +34,7 @@ describe("sendFile and serveStatic: names that are not readable regular files", 
   let root: string;
   let app: Server;
   let socketServer: NetServer;
+  const errors: unknown[] = [];
   const fifo = () => join(root, "pipe");
 
   before(async () => {
@@ -45,7 +46,13 @@ describe("sendFile and serveStatic: names that are not readable regular files", 
     socketServer = createServer();
     await new Promise<void>((resolve) => socketServer.listen(join(root, "app.sock"), resolve));
 
-    app = new Server({ logger: false });
+    app = new Server({
+      logger: {
+        info: () => {},
+        warn: () => {},
+        error: (_message, fields) => errors.push(fields?.error),
+      },
+    });
     app.get("/s/*path", serveStatic(root));
     app.get("/follow/*path", serveStatic(root, { followSymlinks: true }));
     const files: Record<string, string> = {
@@ -60,6 +67,8 @@ describe("sendFile and serveStatic: names that are not readable regular files", 
     for (const [name, path] of Object.entries(files)) {
       app.get(`/send/${name}`, (request, response) => sendFile(request, response, path));
     }
+    // A trusted path with a NUL: open() fails with an error that is not "no such file".
+    app.get("/send/invalid", (request, response) => sendFile(request, response, `${root}/a\0b`));
     app.get("/no-cache-control", (request, response) =>
       sendFile(request, response, join(root, "hello.txt"), { cacheControl: false }),
     );
@@ -95,6 +104,35 @@ describe("sendFile and serveStatic: names that are not readable regular files", 
     for (const path of ["loop", "hello.txt/x", "a".repeat(300)]) {
       assert.equal((await get(`/follow/${path}`)).status, 404, path);
     }
+  });
+
+  it("sendFile's 404 says the file was not found", async () => {
+    const response = await get("/send/loop");
+    assert.equal(response.status, 404);
+    assert.equal(response.text(), "404 Not Found: File not found\n");
+  });
+
+  it("an open that fails for another reason is a 500 with that error, not a 404", async () => {
+    errors.length = 0;
+    const response = await get("/send/invalid");
+    assert.equal(response.status, 500);
+    assert.equal((errors[0] as { code?: string } | undefined)?.code, "ERR_INVALID_ARG_VALUE");
+  });
+
+  it("412 and 416 answer with their reason phrase", async () => {
+    const failed = await app.inject({
+      url: "/send/unknown",
+      headers: { accept: "text/plain", "if-match": '"other"' },
+    });
+    assert.equal(failed.status, 412);
+    assert.equal(failed.text(), "412 Precondition Failed\n");
+    const unsatisfiable = await app.inject({
+      url: "/send/unknown",
+      headers: { accept: "text/plain", range: "bytes=99-" },
+    });
+    assert.equal(unsatisfiable.status, 416);
+    assert.equal(unsatisfiable.headers.get("content-range"), "bytes */5");
+    assert.equal(unsatisfiable.text(), "416 Range Not Satisfiable\n");
   });
 
   it("a file without read permission is a 404", {

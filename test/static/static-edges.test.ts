@@ -34,7 +34,16 @@ describe("serveStatic edges", () => {
     await writeFile(join(root, "index.html"), "home");
     await writeFile(join(root, "hello.txt"), "hello");
     await writeFile(join(root, "docs", "index.html"), "<h1>docs</h1>");
-    await writeFile(join(root, "v1:2.txt"), "colon");
+    await writeFile(join(root, "ab:c.txt"), "colon");
+    for (const drive of ["A:", "Z:", "a:", "z:"]) {
+      await mkdir(join(root, drive));
+      await writeFile(join(root, drive, "file.txt"), "drive");
+    }
+    await mkdir(join(root, "a", "b"), { recursive: true });
+    for (const name of ["top.css", join("a", "b", "deep.css")]) {
+      await writeFile(join(root, name), "plain css");
+      await writeFile(join(root, `${name}.gz`), "gzip css");
+    }
     await writeFile(join(root, "assets", "app.js"), "plain js");
     await writeFile(join(root, "assets", "app.js.br"), "br bytes");
     await writeFile(join(root, "assets", "app.js.gz"), "gzip bytes");
@@ -47,12 +56,19 @@ describe("serveStatic edges", () => {
     app.get("/follow/*path", serveStatic(root, { followSymlinks: true }));
     app.get("/pre/*path", serveStatic(root, { precompressed: true }));
     app.get("/wrong/*file", serveStatic(root, { param: "nope" }));
+    app.get("/hello.txt", serveStatic(root));
     app.get("/bare", serveStatic(root, { prefix: "/bare" }));
     app.get("/bare/docs/index.html", serveStatic(root, { prefix: "/bare" }));
     // A route outside its handler's prefix (a copy-paste mistake): nothing is served for it.
     app.get("/barex", serveStatic(root, { prefix: "/bare" }));
   });
   after(() => rm(root, { recursive: true, force: true }));
+
+  it("a route without parameters or prefix serves its own path", async () => {
+    const response = await get("/hello.txt");
+    assert.equal(response.status, 200);
+    assert.equal(response.text(), "hello");
+  });
 
   it("a prefix route serves the path below its prefix", async () => {
     assert.equal((await get("/bare")).text(), "home");
@@ -79,9 +95,24 @@ describe("serveStatic edges", () => {
   it("a colon is an ordinary character in a file name outside Windows", {
     skip: process.platform === "win32",
   }, async () => {
-    const response = await get("/s/v1:2.txt");
+    // Not a drive letter either: that is one letter and a colon at the start of the path.
+    const response = await get("/s/ab:c.txt");
     assert.equal(response.status, 200);
     assert.equal(response.text(), "colon");
+  });
+
+  it("every drive letter, A to Z in either case, is refused", async () => {
+    for (const drive of ["A:", "Z:", "a:", "z:"]) {
+      assert.equal((await get(`/s/${drive}/file.txt`)).status, 404, drive);
+    }
+  });
+
+  it("a precompressed variant is found beside its file at any depth", async () => {
+    for (const path of ["top.css", "a/b/deep.css"]) {
+      const response = await get(`/pre/${path}`, { "accept-encoding": "gzip" });
+      assert.equal(response.headers.get("content-encoding"), "gzip", path);
+      assert.equal(response.text(), "gzip css", path);
+    }
   });
 
   it("the directory redirect says where it goes, in its header and its body", async () => {
