@@ -57,6 +57,7 @@ describe("serveStatic edges", () => {
     app.get("/pre/*path", serveStatic(root, { precompressed: true }));
     app.get("/wrong/*file", serveStatic(root, { param: "nope" }));
     app.get("/hello.txt", serveStatic(root));
+    app.get("/fs/*path", serveStatic("/"));
     app.get("/bare", serveStatic(root, { prefix: "/bare" }));
     app.get("/bare/docs/index.html", serveStatic(root, { prefix: "/bare" }));
     // A route outside its handler's prefix (a copy-paste mistake): nothing is served for it.
@@ -66,6 +67,13 @@ describe("serveStatic edges", () => {
 
   it("a route without parameters or prefix serves its own path", async () => {
     const response = await get("/hello.txt");
+    assert.equal(response.status, 200);
+    assert.equal(response.text(), "hello");
+  });
+
+  it("a root of / itself serves the files below it", async () => {
+    // The one root that already ends in the separator: "/" + "/" would contain nothing.
+    const response = await get(`/fs${root}/hello.txt`);
     assert.equal(response.status, 200);
     assert.equal(response.text(), "hello");
   });
