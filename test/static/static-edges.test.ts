@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { readlinkSync } from "node:fs";
-import { type FileHandle, mkdir, mkdtemp, open, realpath, rm, writeFile } from "node:fs/promises";
+import {
+  type FileHandle,
+  mkdir,
+  mkdtemp,
+  open,
+  realpath,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -39,6 +48,7 @@ describe("serveStatic edges", () => {
       await mkdir(join(root, drive));
       await writeFile(join(root, drive, "file.txt"), "drive");
     }
+    await symlink(".", join(root, "here"));
     await mkdir(join(root, "a", "b"), { recursive: true });
     for (const name of ["top.css", join("a", "b", "deep.css")]) {
       await writeFile(join(root, name), "plain css");
@@ -57,6 +67,15 @@ describe("serveStatic edges", () => {
     app.get("/pre/*path", serveStatic(root, { precompressed: true }));
     app.get("/wrong/*file", serveStatic(root, { param: "nope" }));
     app.get("/hello.txt", serveStatic(root));
+    app.get("/unnamed/*", serveStatic(root));
+    app.get("/immutable/*path", serveStatic(root, { immutable: true }));
+    // Files served from a before hook, for every path under /hooked/ (routed or not).
+    const hooked = serveStatic(root, { prefix: "/hooked" });
+    app.before(async (request, response) => {
+      if (!request.path.startsWith("/hooked/")) return;
+      await hooked(request, response);
+      response.end();
+    });
     app.get("/fs/*path", serveStatic("/"));
     app.get("/bare", serveStatic(root, { prefix: "/bare" }));
     app.get("/bare/docs/index.html", serveStatic(root, { prefix: "/bare" }));
@@ -76,6 +95,30 @@ describe("serveStatic edges", () => {
     const response = await get(`/fs${root}/hello.txt`);
     assert.equal(response.status, 200);
     assert.equal(response.text(), "hello");
+  });
+
+  it("an unnamed catch-all holds the file path", async () => {
+    assert.equal((await get("/unnamed/docs/index.html")).text(), "<h1>docs</h1>");
+  });
+
+  it("immutable without maxAge keeps max-age=0", async () => {
+    const response = await get("/immutable/hello.txt");
+    assert.equal(response.headers.get("cache-control"), "public, max-age=0, immutable");
+  });
+
+  it("a symlink to the root itself is a directory inside the root", async () => {
+    const response = await get("/s/here");
+    assert.equal(response.status, 301);
+    assert.equal(response.headers.get("location"), "/s/here/");
+    assert.equal((await get("/s/here/hello.txt")).text(), "hello");
+  });
+
+  it("from a hook, a path that does not percent-decode is a 400", async () => {
+    // No route matches /hooked/…: the hook answers before the router's 404 or 400.
+    assert.equal((await get("/hooked/hello.txt")).text(), "hello");
+    const malformed = await get("/hooked/%C3.txt");
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.text(), "400 Bad Request: Malformed percent-encoding in path\n");
   });
 
   it("a prefix route serves the path below its prefix", async () => {
