@@ -60,11 +60,29 @@ export const modules = {
   },
   static: {
     mutate: "src/app/static.ts",
-    tests: ["static/config", "static/serve", "static/traversal", "static/matrix", "static/handles"],
+    tests: [
+      "static/config",
+      "static/mutation-gaps",
+      "static/static-edges",
+      "static/serve",
+      "static/traversal",
+      "static/matrix",
+      "static/handles",
+    ],
   },
+  // static/send-file streams 50 MB twice per run: last, as a mutant stops at the first file that
+  // kills it, so it runs only for what the faster files leave alive (sendFile's `download` and
+  // `contentType` are tested there alone) and for the survivors.
   "send-file": {
     mutate: "src/app/send-file.ts",
-    tests: ["static/send-file", "static/serve", "static/matrix", "static/handles"],
+    tests: [
+      "static/content-disposition",
+      "static/send-file-edges",
+      "static/serve",
+      "static/handles",
+      "static/matrix",
+      "static/send-file",
+    ],
   },
   seal: { mutate: "src/session/seal.ts", tests: ["session/seal-reasons", "session/seal"] },
   manager: {

@@ -43,6 +43,7 @@ export interface FileResponseMeta {
 
 // O_NONBLOCK: a FIFO swapped in after the stat must not park a thread-pool thread in open().
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+// ENXIO: open(2) refuses a Unix socket outright, before the stat could call it "not a file".
 const MISSING = new Set([
   "ENOENT",
   "ENOTDIR",
@@ -51,6 +52,7 @@ const MISSING = new Set([
   "ELOOP",
   "EACCES",
   "EPERM",
+  "ENXIO",
 ]);
 
 /** Opens a regular file; undefined when it does not exist, is not a file, or cannot be read. */
@@ -121,7 +123,7 @@ export async function respondWithFile(
       response.body = undefined;
       return;
     }
-    if (outcome === "precondition-failed") throw new HttpError(412, "Precondition failed");
+    if (outcome === "precondition-failed") throw new HttpError(412);
 
     headers.set("accept-ranges", "bytes");
     headers.set("content-type", meta.contentType);
@@ -139,7 +141,7 @@ export async function respondWithFile(
     ) {
       const range = parseRange(rangeHeader, size);
       if (range.kind === "unsatisfiable") {
-        throw new HttpError(416, "Range not satisfiable", {
+        throw new HttpError(416, undefined, {
           headers: { "content-range": `bytes */${size}` },
         });
       }

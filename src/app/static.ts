@@ -177,7 +177,7 @@ function requestedPath(request: Request, settings: StaticSettings): string {
   const path = request.path;
   const prefix = settings.prefix;
   if (prefix !== "" && path !== prefix && !path.startsWith(`${prefix}/`)) {
-    throw new HttpError(404, "Not found");
+    throw new HttpError(404);
   }
   const rest = path.slice(prefix.length + 1);
   try {
@@ -199,7 +199,7 @@ function safeSegments(
   settings: StaticSettings,
 ): { segments: string[]; directory: boolean } {
   if (path.includes("\0")) throw new HttpError(400, "NUL byte in path");
-  if (path.includes("\\")) throw new HttpError(404, "Not found");
+  if (path.includes("\\")) throw new HttpError(404);
   const segments = path === "" ? [] : path.split("/");
   const directory = segments.length === 0 || segments[segments.length - 1] === "";
   if (directory && segments.length > 0) segments.pop();
@@ -210,13 +210,13 @@ function safeSegments(
       segment === ".." ||
       (WINDOWS && segment.includes(":"))
     ) {
-      throw new HttpError(404, "Not found");
+      throw new HttpError(404);
     }
     if (segment.startsWith(".") && settings.dotfiles !== "allow") {
       throw new HttpError(settings.dotfiles === "deny" ? 403 : 404);
     }
   }
-  if (segments.length > 0 && DRIVE.test(segments[0]!)) throw new HttpError(404, "Not found");
+  if (segments.length > 0 && DRIVE.test(segments[0]!)) throw new HttpError(404);
   return { segments, directory };
 }
 
@@ -348,7 +348,7 @@ export function serveStatic(root: string, options: StaticOptions = {}): Handler 
       if (file !== undefined) return serveFile(request, response, settings, segments, file);
       const path = await locate(settings, segments);
       if (path !== undefined && (await isDirectory(path))) {
-        if (!settings.redirect) throw new HttpError(404, "Not found");
+        if (!settings.redirect) throw new HttpError(404);
         // Collapsing leading slashes keeps "//evil.example" from becoming an off-site redirect.
         const query = request.url.indexOf("?");
         const location = `/${request.path.replace(/^\/+/, "")}/${query === -1 ? "" : request.url.slice(query)}`;
@@ -357,13 +357,13 @@ export function serveStatic(root: string, options: StaticOptions = {}): Handler 
         response.body = `Redirecting to ${location}\n`;
         return;
       }
-      throw new HttpError(404, "Not found");
+      throw new HttpError(404);
     }
     for (const name of settings.index) {
       const indexSegments = [...segments, name];
       const file = await openInside(settings, indexSegments);
       if (file !== undefined) return serveFile(request, response, settings, indexSegments, file);
     }
-    throw new HttpError(404, "Not found");
+    throw new HttpError(404);
   };
 }

@@ -65,6 +65,7 @@ describe("serveStatic configuration", () => {
       `serveStatic 'dotfiles' must be "ignore", "deny" or "allow"`,
     ],
     ["an unknown precompressed coding", { precompressed: ["zstd"] }, PRECOMPRESSED],
+    ["an unknown coding after a known one", { precompressed: ["br", "zstd"] }, PRECOMPRESSED],
     ["one precompressed coding not in a list", { precompressed: "br" }, PRECOMPRESSED],
     [
       "a cacheControl number",
