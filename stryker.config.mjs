@@ -110,6 +110,7 @@ export const modules = {
   origin: {
     mutate: "src/app/origin.ts",
     tests: [
+      "framework/origin-option",
       "framework/request-origin",
       "session-http/csrf-origin",
       "plugins/cors",
