@@ -7,6 +7,7 @@ import { WireRequest } from "../../src/wire/request.js";
 import { WireResponse } from "../../src/wire/response.js";
 import { RawClient } from "./client.js";
 import { GET, withEngine } from "./connection-engine.js";
+import { waitUntil } from "./harness.js";
 
 /**
  * The upgrade hand-off as the connection sees it, pinned where test/websocket/upgrade-seam leaves
@@ -32,6 +33,34 @@ describe("connection: the upgrade hand-off", { timeout: 15_000 }, () => {
         const raw = (await client.untilClosed()).toString("latin1");
         assert.equal(raw, "switched");
         assert.deepEqual(seen, ["sent=true finished=true"]);
+      },
+    );
+  });
+
+  it("leaves every event of the handed-over socket to the new protocol, 'drain' too", async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let sent = 0;
+    await withEngine(
+      (_request, response) => {
+        response.upgrade = (socket) => {
+          // Writes until the socket is full (the client is paused), so it emits 'drain' later.
+          while (sent < 1024 * chunk.length) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) break;
+          }
+          socket.once("drain", () => socket.end("drained"));
+        };
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.socket.pause();
+        client.write(UPGRADE);
+        await waitUntil(() => sent > 0);
+        client.socket.resume();
+        const raw = await client.untilClosed();
+        assert.ok(sent < 1024 * chunk.length, "the socket never filled");
+        assert.equal(raw.length, sent + "drained".length);
+        assert.equal(raw.subarray(sent).toString(), "drained");
       },
     );
   });
