@@ -433,6 +433,26 @@ describe("connection: what the engine does with less usual answers", { timeout: 
     );
   });
 
+  it("still gives a body that came complete with its head to a read after the answer", async () => {
+    const kept: WireRequest[] = [];
+    await withEngine(
+      (request, response) => {
+        kept.push(request);
+        response.body = "answered first";
+      },
+      async (port) => {
+        const client = await RawClient.connect(port);
+        client.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+        assert.equal((await client.response("POST")).body.toString(), "answered first");
+        // The connection is idle now, answering no request.
+        assert.equal((await kept[0]!.bytes()).toString(), "abc");
+        client.write(GET);
+        assert.equal((await client.responses(2))[1]!.status, 200);
+        client.destroy();
+      },
+    );
+  });
+
   it("answers a malformed request with 400 for a handler without reportProtocolError", async () => {
     await withEngine(
       () => {},

@@ -3,7 +3,12 @@ import type { TestContext } from "node:test";
 import type { ExchangeHandler } from "../../src/wire/connection.js";
 import { HttpError } from "../../src/wire/http-error.js";
 import { HttpEngine } from "../../src/wire/listener.js";
-import { type HttpLimits, resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
+import {
+  type HttpLimits,
+  type HttpTimeouts,
+  resolveLimits,
+  resolveTimeouts,
+} from "../../src/wire/options.js";
 import { WireRequest } from "../../src/wire/request.js";
 import { WireResponse } from "../../src/wire/response.js";
 
@@ -24,6 +29,7 @@ export async function withEngine(
   handle: Handle,
   fn: (port: number, errors: unknown[], engine: HttpEngine) => Promise<void>,
   limits: Partial<HttpLimits> = {},
+  timeouts: Partial<HttpTimeouts> = {},
 ): Promise<void> {
   const errors: unknown[] = [];
   const handler: ExchangeHandler = {
@@ -42,7 +48,7 @@ export async function withEngine(
   const engine = new HttpEngine(
     handler,
     resolveLimits(limits),
-    resolveTimeouts({ shutdown: 1_000 }),
+    resolveTimeouts({ shutdown: 1_000, ...timeouts }),
   );
   const { port } = await engine.listen({ port: 0, host: "127.0.0.1" });
   try {
@@ -61,34 +67,46 @@ export function freezeClock(t: TestContext): number {
 
 /**
  * Watches the server side of connections to `port`: whether a write first found the socket full,
- * and how many sockets the server destroyed (at the call, not at the 'close' that follows later).
+ * how many sockets the server destroyed (at the call, not at the 'close' that follows later), and
+ * the last server socket that wrote or paused, to ask whether it is reading (`isPaused()`).
  */
 export function watchServerSockets(port: number): {
   readonly full: boolean;
   readonly destroyed: number;
+  readonly socket: net.Socket | undefined;
   restore(): void;
 } {
   const prototype = net.Socket.prototype as unknown as {
     write: (...args: unknown[]) => boolean;
     destroy: (...args: unknown[]) => net.Socket;
+    pause: () => net.Socket;
   };
-  const { write, destroy } = prototype;
+  const { write, destroy, pause } = prototype;
   const watch = {
     full: false,
     destroyed: 0,
+    socket: undefined as net.Socket | undefined,
     restore(): void {
       prototype.write = write;
       prototype.destroy = destroy;
+      prototype.pause = pause;
     },
   };
   prototype.write = function (this: net.Socket, ...args: unknown[]): boolean {
     const writable = write.apply(this, args);
-    if (!writable && this.localPort === port) watch.full = true;
+    if (this.localPort === port) {
+      watch.socket = this;
+      if (!writable) watch.full = true;
+    }
     return writable;
   };
   prototype.destroy = function (this: net.Socket, ...args: unknown[]): net.Socket {
     if (this.localPort === port && !this.destroyed) watch.destroyed++;
     return destroy.apply(this, args);
+  };
+  prototype.pause = function (this: net.Socket): net.Socket {
+    if (this.localPort === port) watch.socket = this;
+    return pause.call(this);
   };
   return watch;
 }

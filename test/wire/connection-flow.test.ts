@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it } from "node:test";
 import type { Server } from "../../src/index.js";
+import type { WireResponse } from "../../src/wire/response.js";
 import { parseResponses, RawClient } from "./client.js";
 import { freezeClock, GET, watchServerSockets, withEngine } from "./connection-engine.js";
 import { probeEngine } from "./engine-probe.js";
@@ -81,6 +82,90 @@ describe("connection: backpressure and the send timeout", { timeout: 15_000 }, (
         }
       },
       { timeouts: { send: SEND, sweepInterval: 3_600_000 } },
+    );
+  });
+});
+
+describe("connection: what counts as progress for the send timeout", { timeout: 15_000 }, () => {
+  it("restarts timeouts.send whenever some of the waiting output reaches the kernel", async (t) => {
+    const start = freezeClock(t);
+    await withEngine(
+      (_request, response) => {
+        response.body = (async function* () {
+          for (;;) yield Buffer.alloc(CHUNK, 0x61);
+        })();
+      },
+      async (port, _errors, engine) => {
+        const watch = watchServerSockets(port);
+        try {
+          const client = await RawClient.connect(port, { timeoutMs: 10_000 });
+          client.socket.pause();
+          client.write(GET);
+          await waitUntil(() => watch.full);
+          // Loopback TCP moves a paused client's window in steps far larger than what waits here,
+          // so the kernel taking only part of it is shown through the count the sweep reads.
+          const socket = watch.socket!;
+          const waiting = socket.writableLength;
+          Object.defineProperty(socket, "writableLength", { get: () => waiting - 1 });
+          engine.sweep(start + SEND);
+          assert.equal(watch.destroyed, 0, "cut although output moved");
+          engine.sweep(start + 2 * SEND - 1);
+          assert.equal(watch.destroyed, 0, "cut before timeouts.send from the progress");
+          engine.sweep(start + 2 * SEND);
+          assert.equal(watch.destroyed, 1);
+          client.destroy();
+        } finally {
+          watch.restore();
+        }
+      },
+      {},
+      { send: SEND, sweepInterval: 3_600_000 },
+    );
+  });
+});
+
+describe("connection: a stream cut while it waits for 'drain'", { timeout: 15_000 }, () => {
+  it("asks its producer for nothing more, and its response never counts as finished", async (t) => {
+    const start = freezeClock(t);
+    let produced = 0;
+    let producerEnded = false;
+    const responses: WireResponse<unknown>[] = [];
+    await withEngine(
+      (_request, response) => {
+        responses.push(response);
+        response.body = (async function* () {
+          try {
+            for (;;) {
+              produced++;
+              yield Buffer.alloc(CHUNK, 0x61);
+            }
+          } finally {
+            producerEnded = true;
+          }
+        })();
+      },
+      async (port, errors, engine) => {
+        const watch = watchServerSockets(port);
+        try {
+          const client = await RawClient.connect(port, { timeoutMs: 10_000 });
+          client.socket.pause();
+          client.write(GET);
+          await waitUntil(() => watch.full);
+          // The pump waits for 'drain' with the last chunk it asked for written.
+          const asked = produced;
+          engine.sweep(start + SEND);
+          assert.equal(watch.destroyed, 1);
+          await waitUntil(() => producerEnded);
+          assert.equal(produced, asked);
+          assert.equal(responses[0]!.finished, false);
+          assert.deepEqual(errors, []);
+          client.destroy();
+        } finally {
+          watch.restore();
+        }
+      },
+      {},
+      { send: SEND, sweepInterval: 3_600_000 },
     );
   });
 });
@@ -224,6 +309,72 @@ describe("connection: pipelining and shutdown", { timeout: 15_000 }, () => {
       },
       { maxPipelinedRequests: 0 },
     );
+  });
+
+  it("on close(), keeps a connection yet to send its first request, and answers it", async () => {
+    const probe = probeEngine();
+    try {
+      await withServer(
+        (app) => {
+          app.get("/", () => "ok");
+        },
+        async ({ port, app }) => {
+          const client = await RawClient.connect(port);
+          await waitUntil(() => app.engine.connectionCount === 1);
+          const closed = app.close();
+          await probe.shutdown;
+          client.write(GET);
+          const raw = (await client.untilClosed()).toString("latin1");
+          const answers = parseResponses(client.received).responses;
+          assert.equal(answers.length, 1, raw);
+          assert.equal(answers[0]!.body.toString(), "ok");
+          assert.equal(answers[0]!.headers.connection, "close");
+          await closed;
+        },
+      );
+    } finally {
+      probe.restore();
+    }
+  });
+
+  it("on close(), hands no request that arrives after its FIN to a handler", async () => {
+    const probe = probeEngine();
+    let calls = 0;
+    try {
+      await withEngine(
+        (_request, response) => {
+          calls++;
+          response.body = "ok";
+        },
+        async (port, _errors, engine) => {
+          // allowHalfOpen: this client can still send after the server's FIN.
+          const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+          try {
+            let received = "";
+            let ended = false;
+            socket.on("data", (chunk: Buffer) => {
+              received += chunk.toString("latin1");
+            });
+            socket.on("end", () => {
+              ended = true;
+            });
+            socket.write(GET);
+            await waitUntil(() => received.endsWith("\r\n\r\nok"));
+            const closed = engine.close();
+            await waitUntil(() => ended);
+            socket.write(GET);
+            await probe.read(2 * GET.length);
+            assert.equal(calls, 1);
+            socket.end();
+            await closed;
+          } finally {
+            socket.destroy();
+          }
+        },
+      );
+    } finally {
+      probe.restore();
+    }
   });
 
   it("on close(), still answers a request whose head was arriving", async () => {

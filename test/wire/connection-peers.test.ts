@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { Connection } from "../../src/wire/connection.js";
+import { HttpError } from "../../src/wire/http-error.js";
 import { RawClient } from "./client.js";
 import { GET, withEngine } from "./connection-engine.js";
 import { deferred, tlsFixture, waitUntil, withServer } from "./harness.js";
@@ -135,6 +136,10 @@ describe("connection: more of what a request sees", { timeout: 15_000 }, () => {
         assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*Connection: close\r\n/);
         assert.ok(raw.endsWith("\r\n\r\nConnection closed before the body was complete"), raw);
         assert.equal(errors.length, 1);
+        // The error the handler got says so too: the connection closes after its answer.
+        assert.ok(errors[0] instanceof HttpError);
+        assert.equal(errors[0].status, 400);
+        assert.equal(errors[0].close, true);
       },
     );
   });
