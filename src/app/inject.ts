@@ -331,13 +331,7 @@ export async function injectRaw(
   let socket!: MemorySocket;
   await new Promise<void>((resolve) => {
     socket = new MemorySocket(chunks, options, resolve);
-    new Connection(
-      socket as unknown as Socket,
-      owner,
-      inMemory(target),
-      options.encrypted === true,
-      Date.now(),
-    );
+    new Connection(socket as unknown as Socket, owner, inMemory(target), Date.now());
   });
   if (socket.misuse !== undefined) throw socket.misuse;
   const written = socket.written;

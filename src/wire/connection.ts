@@ -179,7 +179,6 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     socket: Socket,
     owner: ConnectionOwner,
     handler: ExchangeHandler<WireRequest, WireResponse<unknown>>,
-    encrypted: boolean,
     now: number,
     peer?: ReportedPeer,
   ) {
@@ -191,7 +190,7 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     this.#idleSince = now - EPOCH;
     this.#socket[kConnection] = this;
     socket.setNoDelay(true);
-    if (encrypted || !readIntoSharedBuffer(socket, onSharedRead)) socket.on("data", onSocketData);
+    if (!readIntoSharedBuffer(socket, onSharedRead)) socket.on("data", onSocketData);
     socket.on("end", onSocketEnd);
     socket.on("drain", onSocketDrain);
     socket.on("close", onSocketClose);

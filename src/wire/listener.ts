@@ -143,7 +143,7 @@ export class HttpEngine implements ConnectionOwner, SessionHost {
       server = gatedServer(
         gate,
         options.tls,
-        (socket, tlsSocket, peer, leftover) => this.#accept(socket, tlsSocket, peer, leftover),
+        (socket, peer, leftover) => this.#accept(socket, peer, leftover),
         (error) => this.#handler.reportError(error, undefined),
       );
     } else {
@@ -151,7 +151,7 @@ export class HttpEngine implements ConnectionOwner, SessionHost {
         ? tls.createServer({ ...options.tls, allowHalfOpen: true })
         : net.createServer({ allowHalfOpen: true, noDelay: true });
       server.on(secure ? "secureConnection" : "connection", (socket: Socket) =>
-        this.#accept(socket, secure),
+        this.#accept(socket),
       );
       if (secure) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
     }
@@ -212,7 +212,7 @@ export class HttpEngine implements ConnectionOwner, SessionHost {
     return address;
   }
 
-  #accept(socket: Socket, secure: boolean, peer?: ReportedPeer, leftover?: Buffer): void {
+  #accept(socket: Socket, peer?: ReportedPeer, leftover?: Buffer): void {
     const max = this.limits.maxConnections;
     // While a shutdown drains, a connection accepted before it began (one that was passing the
     // PROXY gate meanwhile) is still served: its answer closes it. Refused, it would fail a
@@ -225,7 +225,7 @@ export class HttpEngine implements ConnectionOwner, SessionHost {
       socket.destroySoon?.();
       return;
     }
-    const connection = new Connection(socket, this, this.#handler, secure, Date.now(), peer);
+    const connection = new Connection(socket, this, this.#handler, Date.now(), peer);
     this.#connections.add(connection);
     // Bytes that came with a PROXY header: not from the shared read buffer, so kept as they are.
     if (leftover !== undefined && leftover.length > 0) connection.receive(leftover, false);
@@ -261,7 +261,7 @@ export class HttpEngine implements ConnectionOwner, SessionHost {
       // A TLS server wraps whatever raw socket it is given on 'connection'; the PROXY gate too.
       onConnection: viaEvent
         ? (socket) => server.emit("connection", socket)
-        : (socket) => this.#accept(socket, false),
+        : (socket) => this.#accept(socket),
       onError: (error) => this.#handler.reportError(error, undefined),
     });
   }

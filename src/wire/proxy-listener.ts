@@ -116,12 +116,7 @@ export function readProxyHeader(socket: Socket, gate: ProxyGate, admit: Admit): 
 }
 
 /** A socket as the engine accepts it: plain or TLS, with the client a proxy reported. */
-export type Accept = (
-  socket: Socket,
-  secure: boolean,
-  peer: ReportedPeer | undefined,
-  leftover: Buffer,
-) => void;
+export type Accept = (socket: Socket, peer: ReportedPeer | undefined, leftover: Buffer) => void;
 
 /**
  * A listening server whose connections pass the PROXY gate first. The header precedes the TLS
@@ -137,9 +132,7 @@ export function gatedServer(
   const server = net.createServer({ allowHalfOpen: true, noDelay: true });
   if (tlsOptions === undefined) {
     server.on("connection", (socket: Socket) =>
-      readProxyHeader(socket, gate, (admitted, peer, leftover) =>
-        accept(admitted, false, peer, leftover),
-      ),
+      readProxyHeader(socket, gate, (admitted, peer, leftover) => accept(admitted, peer, leftover)),
     );
     return server;
   }
@@ -147,7 +140,7 @@ export function gatedServer(
   const secure = tls.createServer({ ...tlsOptions, allowHalfOpen: true });
   secure.on("secureConnection", (socket: tls.TLSSocket) => {
     const raw = (socket as unknown as { _parent?: Socket })._parent;
-    accept(socket, true, raw === undefined ? undefined : peers.get(raw), EMPTY);
+    accept(socket, raw === undefined ? undefined : peers.get(raw), EMPTY);
   });
   secure.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
   secure.on("error", reportError);

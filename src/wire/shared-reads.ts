@@ -1,7 +1,7 @@
 import { Socket } from "node:net";
 
 /**
- * Reads every plain TCP connection of the process into one shared buffer.
+ * Reads every connection of the process, plain TCP or TLS, into one shared buffer.
  *
  * By default each read of a `net.Socket` allocates a fresh ArrayBuffer in C++ and travels through
  * the Readable machinery (push, buffer list, 'data' emit) before the server sees it. Node has a
@@ -58,9 +58,10 @@ function handleOf(socket: Socket): UserBufferHandle | undefined {
 }
 
 /**
- * Delivers a plain TCP socket's data to `callback` (called with the socket as `this`) from the
- * shared buffer instead of 'data' events. Not for TLS sockets, whose reads pass through OpenSSL.
- * Returns false, changing nothing, where this Node does not support it, for anything but a real
+ * Delivers a socket's data to `callback` (called with the socket as `this`) from the shared buffer
+ * instead of 'data' events. A `TLSSocket` works the same way: its handle (Node's TLSWrap) asks the
+ * same listener for the buffer each decrypted chunk (at most 16 KiB) is copied into, and calls back
+ * once per chunk, so the buffer is never refilled while a callback still reads it. Returns false, changing nothing, where this Node does not support it, for anything but a real
  * `net.Socket`, or if the socket already buffered data; the caller then listens for 'data'.
  */
 export function readIntoSharedBuffer(socket: Socket, callback: ReadCallback): boolean {

@@ -95,13 +95,7 @@ const engine = new HttpEngine(handler, resolveLimits({}), resolveTimeouts({}));
 
 function open(): { socket: RecordingSocket; connection: Connection } {
   const socket = new RecordingSocket();
-  const connection = new Connection(
-    socket as unknown as Socket,
-    engine,
-    handler,
-    false,
-    Date.now(),
-  );
+  const connection = new Connection(socket as unknown as Socket, engine, handler, Date.now());
   return { socket, connection };
 }
 

@@ -109,7 +109,6 @@ describe("connection: the upgrade hand-off", { timeout: 15_000 }, () => {
           },
           reportError: (error) => errors.push(error),
         },
-        false,
         Date.now(),
       );
     });

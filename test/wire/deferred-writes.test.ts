@@ -82,13 +82,7 @@ app.get("/stream", () => Readable.from(["chunk-1", "chunk-2"]));
 
 function open(): { socket: RecordingSocket; connection: Connection } {
   const socket = new RecordingSocket();
-  const connection = new Connection(
-    socket as unknown as Socket,
-    app.engine,
-    app,
-    false,
-    Date.now(),
-  );
+  const connection = new Connection(socket as unknown as Socket, app.engine, app, Date.now());
   return { socket, connection };
 }
 

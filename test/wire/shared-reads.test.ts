@@ -3,14 +3,15 @@ import { execFile } from "node:child_process";
 import { EventEmitter } from "node:events";
 import net from "node:net";
 import { describe, it } from "node:test";
+import tls from "node:tls";
 import type { Request } from "../../src/index.js";
 import { readIntoSharedBuffer } from "../../src/wire/shared-reads.js";
 import { random } from "../prng.js";
 import { RawClient } from "./client.js";
-import { deferred, withServer } from "./harness.js";
+import { deferred, tlsFixture, withServer } from "./harness.js";
 
 /**
- * Plain TCP connections read into one buffer that the next read of any connection overwrites
+ * Connections (plain TCP and TLS alike) read into one buffer that the next read of any connection overwrites
  * (src/wire/shared-reads.ts). Whatever a request keeps past its read must survive that: each test
  * holds a request while another connection sends bytes of the same length into the same buffer.
  */
@@ -62,6 +63,84 @@ describe("shared read buffer", { timeout: 10_000 }, () => {
     } finally {
       server.close();
     }
+  });
+
+  it("takes TLS sockets too: decrypted chunks land in the same buffer, one call each", async () => {
+    const seen = new Set<Buffer>();
+    const received = new Map<string, string>();
+    const chunkSizes: number[] = [];
+    let dataEvents = 0;
+    const done = deferred();
+    const large = "0123456789abcdef".repeat(2_500);
+    const server = tls.createServer(tlsFixture(), (socket) => {
+      socket.on("data", () => dataEvents++);
+      let text = "";
+      const switched = readIntoSharedBuffer(socket, (bytesRead, buffer) => {
+        seen.add(buffer);
+        chunkSizes.push(bytesRead);
+        text += buffer.toString("latin1", 0, bytesRead);
+      });
+      assert.equal(switched, true, "this Node no longer lets TLS sockets use onread");
+      socket.on("end", () => {
+        received.set(text.slice(0, 5), text);
+        socket.end();
+        if (received.size === 2) done.resolve();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      for (const text of ["small", `large${large}`]) {
+        const options = { port, host: "127.0.0.1", rejectUnauthorized: false };
+        const client = tls.connect(options, () => client.end(text));
+        client.resume();
+      }
+      await done.promise;
+      assert.equal(received.get("small"), "small");
+      assert.equal(received.get("large"), `large${large}`);
+      // OpenSSL hands over at most one 16 KiB record at a time; each is its own call.
+      assert.ok(chunkSizes.length >= 4, `chunks: ${chunkSizes.join()}`);
+      assert.ok(Math.max(...chunkSizes) <= 16_384, `chunks: ${chunkSizes.join()}`);
+      assert.equal(seen.size, 1);
+      assert.equal(dataEvents, 0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("is the path the engine reads its TLS connections through", async () => {
+    let serverDataListeners = 0;
+    // Counts the 'data' listeners put on server-side TLS sockets while the engine serves.
+    type On = (this: tls.TLSSocket, event: string, listener: () => void) => tls.TLSSocket;
+    const prototype = tls.TLSSocket.prototype as unknown as { on?: On };
+    const on = tls.TLSSocket.prototype.on as unknown as On;
+    prototype.on = function (event, listener) {
+      const options = (this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions;
+      if (event === "data" && options?.isServer === true) serverDataListeners++;
+      return on.call(this, event, listener);
+    };
+    try {
+      await withServer(
+        (app) => {
+          app.post(
+            "/echo",
+            async (request) => `${request.connection.encrypted} ${await request.text()}`,
+          );
+        },
+        async ({ port }) => {
+          const client = await RawClient.connect(port, { tls: true });
+          client.write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+          assert.equal((await client.response("POST")).body.toString(), "true hello");
+          client.destroy();
+        },
+        {},
+        { tls: tlsFixture() },
+      );
+    } finally {
+      delete prototype.on;
+    }
+    assert.equal(tls.TLSSocket.prototype.on, net.Socket.prototype.on);
+    assert.equal(serverDataListeners, 0, "the engine listened for 'data' on a TLS socket");
   });
 
   it("leaves a sync handler's request intact after a later read reuses the buffer", async () => {
@@ -180,69 +259,73 @@ describe("shared read buffer", { timeout: 10_000 }, () => {
     });
   }
 
-  it("keeps every request's own bytes across interleaved connections, splits and async handlers", async () => {
-    const next = random(20261130);
-    const connections = 12;
-    const perConnection = 10;
-    await withServer(
-      (app) => {
-        app.post("/echo/:n", async (request) => {
-          // Yield a varying number of times, so other connections' reads land in between.
-          for (let turn = Math.floor(next() * 4); turn > 0; turn--) {
+  for (const secure of [false, true]) {
+    it(`keeps every request's own bytes across interleaved ${secure ? "TLS " : ""}connections, splits and async handlers`, async () => {
+      const next = random(20261130);
+      const connections = 12;
+      const perConnection = 10;
+      await withServer(
+        (app) => {
+          app.post("/echo/:n", async (request) => {
+            // Yield a varying number of times, so other connections' reads land in between.
+            for (let turn = Math.floor(next() * 4); turn > 0; turn--) {
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            return `${request.params.n}|${request.headers.get("x-id")}|${await request.text()}`;
+          });
+          app.get("/id/:n", (request) => `${request.params.n}|${request.headers.get("x-id")}|`);
+        },
+        async ({ port }) => {
+          const expected: string[][] = [];
+          const clients = await Promise.all(
+            Array.from({ length: connections }, () => RawClient.connect(port, { tls: secure })),
+          );
+          const streams = clients.map((_, client) => {
+            const answers: string[] = [];
+            let bytes = "";
+            for (let n = 0; n < perConnection; n++) {
+              const id = `${client}-${n}-${"abcdefgh".repeat(1 + Math.floor(next() * 4))}`;
+              if (next() < 0.3) {
+                bytes += `GET /id/${n} HTTP/1.1\r\nHost: x\r\nX-Id: ${id}\r\n\r\n`;
+                answers.push(`${n}|${id}|`);
+              } else {
+                const body = `body-${client}-${n}-`.repeat(1 + Math.floor(next() * 40));
+                bytes += `POST /echo/${n} HTTP/1.1\r\nHost: x\r\nX-Id: ${id}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+                answers.push(`${n}|${id}|${body}`);
+              }
+            }
+            expected.push(answers);
+            return Buffer.from(bytes);
+          });
+          // Every connection's bytes go out in random pieces, the connections taking turns.
+          const offsets = streams.map(() => 0);
+          while (offsets.some((offset, client) => offset < streams[client]!.length)) {
+            for (let client = 0; client < connections; client++) {
+              const stream = streams[client]!;
+              if (offsets[client]! >= stream.length) continue;
+              const end = Math.min(stream.length, offsets[client]! + 1 + Math.floor(next() * 300));
+              clients[client]!.write(stream.subarray(offsets[client], end));
+              offsets[client] = end;
+            }
             await new Promise((resolve) => setImmediate(resolve));
           }
-          return `${request.params.n}|${request.headers.get("x-id")}|${await request.text()}`;
-        });
-        app.get("/id/:n", (request) => `${request.params.n}|${request.headers.get("x-id")}|`);
-      },
-      async ({ port }) => {
-        const expected: string[][] = [];
-        const clients = await Promise.all(
-          Array.from({ length: connections }, () => RawClient.connect(port)),
-        );
-        const streams = clients.map((_, client) => {
-          const answers: string[] = [];
-          let bytes = "";
-          for (let n = 0; n < perConnection; n++) {
-            const id = `${client}-${n}-${"abcdefgh".repeat(1 + Math.floor(next() * 4))}`;
-            if (next() < 0.3) {
-              bytes += `GET /id/${n} HTTP/1.1\r\nHost: x\r\nX-Id: ${id}\r\n\r\n`;
-              answers.push(`${n}|${id}|`);
-            } else {
-              const body = `body-${client}-${n}-`.repeat(1 + Math.floor(next() * 40));
-              bytes += `POST /echo/${n} HTTP/1.1\r\nHost: x\r\nX-Id: ${id}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-              answers.push(`${n}|${id}|${body}`);
-            }
-          }
-          expected.push(answers);
-          return Buffer.from(bytes);
-        });
-        // Every connection's bytes go out in random pieces, the connections taking turns.
-        const offsets = streams.map(() => 0);
-        while (offsets.some((offset, client) => offset < streams[client]!.length)) {
           for (let client = 0; client < connections; client++) {
-            const stream = streams[client]!;
-            if (offsets[client]! >= stream.length) continue;
-            const end = Math.min(stream.length, offsets[client]! + 1 + Math.floor(next() * 300));
-            clients[client]!.write(stream.subarray(offsets[client], end));
-            offsets[client] = end;
+            const methods = expected[client]!.map((answer) =>
+              answer.endsWith("|") ? "GET" : "POST",
+            );
+            const responses = await clients[client]!.responses(perConnection, methods);
+            assert.deepEqual(
+              responses.map((response) => response.body.toString()),
+              expected[client],
+            );
+            clients[client]!.destroy();
           }
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        for (let client = 0; client < connections; client++) {
-          const methods = expected[client]!.map((answer) =>
-            answer.endsWith("|") ? "GET" : "POST",
-          );
-          const responses = await clients[client]!.responses(perConnection, methods);
-          assert.deepEqual(
-            responses.map((response) => response.body.toString()),
-            expected[client],
-          );
-          clients[client]!.destroy();
-        }
-      },
-    );
-  });
+        },
+        {},
+        secure ? { tls: tlsFixture() } : {},
+      );
+    });
+  }
 
   it("is off for the process with SLOW_SERV_SHARED_READS=0", async () => {
     const module = new URL("../../src/wire/shared-reads.js", import.meta.url).href;
