@@ -96,6 +96,11 @@ class MemorySocket extends EventEmitter {
     return this.#destroyed;
   }
 
+  /** As on a real socket: the server called end(). */
+  get writableEnded(): boolean {
+    return this.#serverEnded;
+  }
+
   /** A write after end(): a real socket would fail, so inject reports it. */
   get misuse(): Error | undefined {
     return this.#misuse;

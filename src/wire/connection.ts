@@ -293,9 +293,14 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
     this.#destroyed = true;
     this.#deferred = undefined;
     this.#parser.stop();
-    const gone = new Error("The client closed the connection");
-    this.#receivingBody?.abort(gone);
-    for (const request of this.#queue) request.bodyStream?.abort(gone);
+    const body = this.#receivingBody;
+    if (body !== undefined || this.#queue.some((request) => request.bodyStream !== undefined)) {
+      // Made only when a body is left to fail: an Error captures a stack trace, which cost every
+      // closing connection several µs when it was made for all of them.
+      const gone = new Error("The client closed the connection");
+      body?.abort(gone);
+      for (const request of this.#queue) request.bodyStream?.abort(gone);
+    }
     this.#queue = [];
     this.#notifyAbort();
     // A Readable waiting for data would otherwise hold its resources until it produced more.
@@ -745,8 +750,10 @@ export class Connection implements ParserSink, BodyHost, ConnectionInfo, Deferre
   }
 
   #endSocket(): void {
-    // Also after a hand-off, when the socket belongs to another protocol.
-    if (this.#destroyed) return;
+    // Also after a hand-off, when the socket belongs to another protocol. And once only: Node
+    // answers end() on an ended socket by building an error with a stack trace, which a client's
+    // FIN after a `Connection: close` answer cost every such connection.
+    if (this.#destroyed || this.#socket.writableEnded) return;
     if (this.#deferred !== undefined) this.#deferred.push(END_SOCKET);
     else this.#socket.end();
   }

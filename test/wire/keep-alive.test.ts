@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import net from "node:net";
 import { describe, it } from "node:test";
 import type { Server } from "../../src/index.js";
 import { RawClient } from "./client.js";
-import { deferred, withServer } from "./harness.js";
+import { deferred, waitUntil, withServer } from "./harness.js";
 
 /** Connection reuse: keep-alive by version and Connection header, closing from either side. */
 
@@ -145,6 +146,35 @@ describe("half-close", { timeout: 10_000 }, () => {
         assert.equal(client.error, undefined);
       },
     );
+  });
+
+  it("ends its side once when the client's FIN follows a Connection: close answer", async () => {
+    // Node answers end() on an ended socket by building an error with a stack trace: a cost that
+    // every closing connection paid when the FIN led to a second end().
+    const clients = new Set<net.Socket>();
+    let serverEnds = 0;
+    type End = (this: net.Socket, ...args: unknown[]) => net.Socket;
+    const prototype = net.Socket.prototype as unknown as { end: End };
+    const { end } = prototype;
+    prototype.end = function (...args) {
+      if (!clients.has(this)) serverEnds++;
+      return end.apply(this, args);
+    };
+    try {
+      await withServer(routes, async ({ port, app }) => {
+        const client = await RawClient.connect(port);
+        clients.add(client.socket);
+        client.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert.equal((await client.response()).body.toString(), "hello 1.1");
+        client.end();
+        await client.untilClosed();
+        await waitUntil(() => app.engine.connectionCount === 0);
+        assert.equal(client.ended, true);
+      });
+    } finally {
+      prototype.end = end;
+    }
+    assert.equal(serverEnds, 1);
   });
 
   it("answers a synchronous request whose FIN comes in the same packet", async () => {
