@@ -14,6 +14,7 @@ import {
 import type { LoadScenario } from "./scenarios.js";
 import type { RunSettings } from "./settings.js";
 import { roundOrder } from "./stats.js";
+import { comparedPeers } from "./targets.js";
 import { checkPipelining, diffResponse, fetchOnce } from "./verify.js";
 import { runWrk, type WrkResult } from "./wrk.js";
 
@@ -178,8 +179,10 @@ export async function runLoadScenario(
     log(`  verified ${prepared.map((item) => item.peer.name).join(", ")}; warming up`);
     for (const item of prepared)
       await measure(scenario, item, settings.warmupS, settings, bodyFile);
+    const compared = comparedPeers(scenario.id, scenario.fetchApp === true);
+    const judged = (item: Prepared): boolean => compared.has(item.peer.name);
     for (let round = 0; round < settings.rounds; round++) {
-      for (const item of roundOrder(prepared, round)) {
+      for (const item of roundOrder(prepared, round, judged)) {
         const result = await measure(scenario, item, settings.durationS, settings, bodyFile);
         results.get(item.peer.name)!.rounds.push(result);
         log(

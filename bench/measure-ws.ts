@@ -14,6 +14,7 @@ import { clockTicksPerSecond, coreShare, readCpuTicks, readRssKb } from "./proc-
 import type { WebSocketScenario } from "./scenarios.js";
 import type { RunSettings } from "./settings.js";
 import { roundOrder } from "./stats.js";
+import { comparedPeers } from "./targets.js";
 
 const clientScript = fileURLToPath(new URL("./ws-client.js", import.meta.url));
 
@@ -217,8 +218,9 @@ export async function runWebSocketScenario(
       for (const name of ready)
         await measureLoad(scenario, running.get(name)!, settings, settings.warmupS);
     }
+    const compared = comparedPeers(scenario.id);
     for (let round = 0; round < settings.rounds; round++) {
-      for (const name of roundOrder(ready, round)) {
+      for (const name of roundOrder(ready, round, (peer) => compared.has(peer))) {
         const peer = running.get(name)!;
         const result =
           scenario.mode === "idle"

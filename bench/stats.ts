@@ -27,9 +27,30 @@ export function medianRatio(peer: readonly number[], baseline: readonly number[]
   return median(ratios);
 }
 
-/** Round `round` visits the peers starting at a different one each time, so no peer is always first. */
-export function roundOrder<T>(items: readonly T[], round: number): T[] {
+function rotate<T>(items: readonly T[], round: number): T[] {
   if (items.length === 0) return [];
   const start = round % items.length;
   return [...items.slice(start), ...items.slice(0, start)];
+}
+
+/**
+ * Round `round` visits the peers starting at a different one each time, so no peer is always
+ * first. The peers `together` picks (those a target compares) run back to back, first one then
+ * another leading: a round of every peer lasts over a minute, and this VM's speed drifts within
+ * that (the same server's CPU per request moved by a third between neighbouring rounds), so a
+ * same-round ratio of two measurements a minute apart carried the drift into the verdict.
+ */
+export function roundOrder<T>(
+  items: readonly T[],
+  round: number,
+  together: (item: T) => boolean = () => false,
+): T[] {
+  const block = items.filter(together);
+  if (block.length < 2) return rotate(items, round);
+  const units: T[][] = [];
+  for (const item of items) {
+    if (!together(item)) units.push([item]);
+    else if (item === block[0]) units.push(rotate(block, round));
+  }
+  return rotate(units, round).flat();
 }

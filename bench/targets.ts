@@ -68,6 +68,26 @@ export const TARGETS: readonly Target[] = [
   ]),
 ];
 
+/**
+ * The peers the targets of `scenario` compare: slow-serv (or the Hono app on it), each baseline,
+ * and bare-net where the margin above it is judged. The harness runs them back to back.
+ */
+export function comparedPeers(scenario: number, fetchApp = false): ReadonlySet<PeerName> {
+  const peers = new Set<PeerName>();
+  for (const target of TARGETS) {
+    if (target.scenario !== scenario) continue;
+    peers.add(fetchApp ? FETCH_SUBJECT : SUBJECT);
+    peers.add(
+      target.baseline ??
+        (target.measure === "messages" || target.measure === "socket-heap"
+          ? WEBSOCKET_BASELINE
+          : BASELINE_PEER),
+    );
+    if (target.measure === "margin") peers.add(FLOOR);
+  }
+  return peers;
+}
+
 export interface TargetOutcome {
   target: Target;
   /** NaN when the run did not measure what the target needs. */

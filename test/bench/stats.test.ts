@@ -33,3 +33,30 @@ test("each round starts with a different peer and visits all of them", () => {
   assert.deepEqual(roundOrder(peers, 4), ["b", "c", "a"]);
   assert.deepEqual(roundOrder([], 3), []);
 });
+
+test("the peers a target compares run back to back, each leading in turn", () => {
+  const peers = ["s", "a", "n", "b", "c"];
+  const compared = (peer: string) => peer === "s" || peer === "n";
+  const rounds = [0, 1, 2, 3, 4].map((round) => roundOrder(peers, round, compared));
+  assert.deepEqual(rounds[0], ["s", "n", "a", "b", "c"]);
+  assert.deepEqual(rounds[1], ["a", "b", "c", "n", "s"]);
+  assert.deepEqual(rounds[2], ["b", "c", "s", "n", "a"]);
+  for (const order of rounds) {
+    assert.deepEqual([...order].sort(), [...peers].sort());
+    assert.equal(Math.abs(order.indexOf("s") - order.indexOf("n")), 1, order.join());
+  }
+  // Three compared peers: each leads the block in one round of three.
+  const three = (peer: string) => peer !== "a" && peer !== "b";
+  const leaders = [0, 1, 2].map((round) => {
+    const order = roundOrder(peers, round, three);
+    const block = order.filter(three);
+    assert.equal(order.join("").indexOf(block.join("")) >= 0, true, order.join());
+    return block[0];
+  });
+  assert.deepEqual(leaders.sort(), ["c", "n", "s"]);
+  // One compared peer (or none) keeps the plain rotation.
+  assert.deepEqual(
+    roundOrder(peers, 1, (peer) => peer === "s"),
+    roundOrder(peers, 1),
+  );
+});

@@ -10,7 +10,12 @@ import {
   SCENARIOS,
   type WebSocketScenario,
 } from "../../bench/scenarios.js";
-import { evaluateTargets, renderTargets, type TargetOutcome } from "../../bench/targets.js";
+import {
+  comparedPeers,
+  evaluateTargets,
+  renderTargets,
+  type TargetOutcome,
+} from "../../bench/targets.js";
 import { loadRound, type RoundSpec } from "./load-rounds.js";
 
 function load(id: number, peers: Partial<Record<PeerName, RoundSpec[]>>): LoadScenarioResult {
@@ -312,4 +317,15 @@ test("a WebSocket scenario whose client used its whole core is judged by CPU per
   assert.equal(free.value, 2);
   assert.equal(free.met, true);
   assert.doesNotMatch(renderTargets([free]), /CPU \|/);
+});
+
+test("the peers each scenario's targets compare, which the harness runs back to back", () => {
+  const sorted = (peers: ReadonlySet<PeerName>) => [...peers].sort();
+  assert.deepEqual(sorted(comparedPeers(1)), ["node-http", "slow-serv"]);
+  assert.deepEqual(sorted(comparedPeers(11)), ["node-http", "slow-serv"]);
+  assert.deepEqual(sorted(comparedPeers(8)), ["bare-net", "node-http", "slow-serv"]);
+  assert.deepEqual(sorted(comparedPeers(14)), ["slow-serv", "ws"]);
+  assert.deepEqual(sorted(comparedPeers(17, true)), ["hono", "hono-slow-serv", "hono-srvx"]);
+  // No target (the session scenario): nothing to pair.
+  assert.deepEqual(sorted(comparedPeers(9)), []);
 });
