@@ -52,8 +52,8 @@ const EXTERNAL_PEERS: ReadonlySet<PeerName> = new Set(["nginx"]);
 
 /**
  * Why `name` is not measured in a scenario, or undefined if it is. nginx answers only fixed GETs
- * from its configuration and stands in for TLS termination, so it joins the TLS scenarios only;
- * bare-net has no TLS path. Memory is compared for Node servers only: the C++ servers keep their
+ * from its configuration and stands in for TLS termination, so it joins the TLS scenarios only.
+ * Memory is compared for Node servers only: the C++ servers keep their
  * connections outside the JavaScript heap, and uWebSockets.js closes idle connections after 10 s.
  */
 export function notMeasuredReason(
@@ -85,7 +85,6 @@ export function notMeasuredReason(
     if (scenario.tls !== true) return "TLS reference only";
     if (scenario.method !== "GET") return "answers fixed GETs only";
   }
-  if (name === "bare-net" && scenario.tls === true) return "no TLS path";
   return undefined;
 }
 

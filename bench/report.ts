@@ -220,9 +220,9 @@ export function renderHeader(meta: RunMeta): string {
       "clock, and on a VM the two can drift apart for a while.",
     "- bare-net is a reference, not a competitor: a node:net server that only finds where each " +
       "request ends and writes prebuilt answers, reading through the same shared buffer as slow-serv " +
-      "(bench/peers/bare-net.ts). It marks the ceiling node:net leaves for any HTTP server, except " +
-      "at 6, where it copies the 64 KB body into every answer, and at 7, where it keeps one accept " +
-      "handle and slow-serv adds more under load.",
+      "(bench/peers/bare-net.ts). It marks the ceiling node:net (node:tls at 11–13) leaves for any " +
+      "HTTP server, except at 6, where it copies the 64 KB body into every answer, and at 7, where " +
+      "it keeps one accept handle and slow-serv adds more under load.",
     "- uWebSockets.js (uws, C++ through uws-pack) and Bun are optional references, measured when " +
       "installed (npm install --no-save uws-pack bun); nginx (`ssl`, answering from its " +
       "configuration) is the reference for the TLS scenarios 11–13 only.",

@@ -8,6 +8,7 @@
 // 'data' events it paid 2–4 µs per read that slow-serv does not, so on one connection slow-serv
 // looked within a µs of the ceiling while its own work was several µs above it.
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { readIntoSharedBuffer } from "../../src/wire/shared-reads.js";
 // The same timer-renewed Date line slow-serv writes: the ceiling should not pay more for it.
 import { dateHeaderLine } from "../../src/wire/writer.js";
@@ -26,12 +27,16 @@ import {
 } from "./common.js";
 
 const HEAD_END = Buffer.from("\r\n\r\n");
+const CLOSE_REQUESTED = /\r\nconnection:[ \t]*close/i;
 const paramPrefixes = new Set(PARAM_ROUTE_PREFIXES);
+
+/** Set while answering a request that asked to close (scenario 13): the answer says so. */
+let closing = false;
 
 function answer(status: string, type: string, body: string | Buffer): string | Buffer {
   const head =
     `HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n` +
-    `${dateHeaderLine()}\r\n`;
+    `${dateHeaderLine()}${closing ? "Connection: close\r\n" : ""}\r\n`;
   return typeof body === "string" ? head + body : Buffer.concat([Buffer.from(head), body]);
 }
 
@@ -82,13 +87,17 @@ function serve(socket: Socket): void {
       const length = method === "POST" ? contentLength(head) : 0;
       if (end + 4 + length > data.length) break;
       const body = length > 0 ? data.subarray(end + 4, end + 4 + length) : undefined;
+      closing = CLOSE_REQUESTED.test(head);
       out.push(route(method, path, body));
       start = end + 4 + length;
+      if (closing) break;
     }
     if (start < data.length) {
       data = data.subarray(start);
       pending = Buffer.from(data);
     }
+    const ends = closing;
+    closing = false;
     if (out.length === 1) socket.write(out[0]!);
     else if (out.every((item) => typeof item === "string")) socket.write(out.join(""));
     else if (out.length > 1) {
@@ -96,6 +105,7 @@ function serve(socket: Socket): void {
       for (const item of out) socket.write(item);
       socket.uncork();
     }
+    if (ends) socket.end();
   };
   const sharedRead = (bytesRead: number, buffer: Buffer): void =>
     receive(buffer.subarray(0, bytesRead));
@@ -105,9 +115,16 @@ function serve(socket: Socket): void {
 
 await runPeer({
   name: "bare-net",
-  unsupported: ["session", "tls"],
-  async start(port) {
-    const server: Server = createServer({ noDelay: true }, serve);
+  unsupported: ["session"],
+  async start(port, tls) {
+    // Over TLS, the same answers through node:tls: the floor node:tls leaves for any server.
+    const server: Server =
+      tls === undefined
+        ? createServer({ noDelay: true }, serve)
+        : createTlsServer({ cert: tls.cert, key: tls.key }, (socket) => {
+            socket.setNoDelay(true);
+            serve(socket);
+          });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen({ port, host: HOST, backlog: 4096 }, resolve);
