@@ -1,7 +1,10 @@
+import type { SessionOptions } from "../../src/session/config.js";
 import { Keyring } from "../../src/session/keys.js";
-import type { SessionPayload } from "../../src/session/payload.js";
+import { SessionManager } from "../../src/session/manager.js";
+import type { JsonRecord, SessionPayload } from "../../src/session/payload.js";
 import { decodePayload } from "../../src/session/payload.js";
 import { open } from "../../src/session/seal.js";
+import type { Session } from "../../src/session/session.js";
 
 // Fixed, random-looking test keys (never use these anywhere real).
 export const KEY_A = "hex:da153715005c0af0dec856113b1a9bcc76df92a33fe81a720a72abe9758b2098";
@@ -87,4 +90,18 @@ export async function roundTrip<S extends object>(
   const { setCookies, accessed } = manager.commit(session);
   jar.apply(setCookies);
   return { session, setCookies, accessed };
+}
+
+/** A manager sealing with KEY_A on a fake clock, and an empty cookie jar for its responses. */
+export function managerSetup<Data extends JsonRecord = JsonRecord>(
+  options: Partial<SessionOptions> = {},
+) {
+  const clock = new FakeClock();
+  const manager = new SessionManager<Data>({ keys: [KEY_A], clock, ...options });
+  return { clock, manager, jar: new CookieJar() };
+}
+
+/** The handler most manager tests run: count one more visit. */
+export function increment(session: Session<{ count: number }>): void {
+  session.count = (session.count ?? 0) + 1;
 }

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { InvalidSessionReason, SessionOptions } from "../../src/session/config.js";
-import { SessionManager } from "../../src/session/manager.js";
-import type { Session } from "../../src/session/session.js";
+import type { SessionManager } from "../../src/session/manager.js";
 import {
   CookieJar,
-  FakeClock,
+  type FakeClock,
   HOUR,
+  increment,
   inspectToken,
   KEY_A,
   MINUTE,
+  managerSetup,
   roundTrip,
   T0,
 } from "./helpers.js";
@@ -26,15 +27,7 @@ const DELETION =
   "=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; Secure; SameSite=Lax";
 type Data = { count: number };
 
-function setup(options: Partial<SessionOptions> = {}) {
-  const clock = new FakeClock();
-  const manager = new SessionManager<Data>({ keys: [KEY_A], clock, ...options });
-  return { clock, manager, jar: new CookieJar() };
-}
-
-const increment = (session: Session<Data>) => {
-  session.count = (session.count ?? 0) + 1;
-};
+const setup = (options: Partial<SessionOptions> = {}) => managerSetup<Data>(options);
 
 /** Requests every 40 minutes from T0, so an idle timeout of an hour never ends the session. */
 async function keepActiveUntil(

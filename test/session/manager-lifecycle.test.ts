@@ -4,13 +4,13 @@ import type { SessionOptions } from "../../src/session/config.js";
 import { SESSION_RESPONSE_HEADERS, SessionManager } from "../../src/session/manager.js";
 import type { Session } from "../../src/session/session.js";
 import {
-  CookieJar,
   DAY,
-  FakeClock,
   HOUR,
+  increment,
   inspectToken,
   KEY_A,
   MINUTE,
+  managerSetup,
   roundTrip,
 } from "./helpers.js";
 
@@ -20,15 +20,7 @@ interface AppData extends Record<string, unknown> {
   cart: string[];
 }
 
-function setup(options: Partial<SessionOptions> = {}) {
-  const clock = new FakeClock();
-  const manager = new SessionManager<AppData>({ keys: [KEY_A], clock, ...options });
-  return { clock, manager, jar: new CookieJar() };
-}
-
-const increment = (session: Session<AppData>) => {
-  session.count = (session.count ?? 0) + 1;
-};
+const setup = (options: Partial<SessionOptions> = {}) => managerSetup<AppData>(options);
 
 describe("session manager: reading and writing", () => {
   it("gives anonymous visitors who never store anything no cookie", async () => {

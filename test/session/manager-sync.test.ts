@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { SessionOptions } from "../../src/session/config.js";
-import { SessionManager } from "../../src/session/manager.js";
-import { CookieJar, FakeClock, KEY_A, roundTrip } from "./helpers.js";
+import { managerSetup, roundTrip } from "./helpers.js";
 
 // loadSync(), the lazy path the session plugin takes when no isRevoked hook is configured, and
 // the request's `secure` flag as load() and loadSync() read it. Found unpinned by mutation
 // testing (docs/mutation/app.md).
 
-function setup(options: Partial<SessionOptions> = {}) {
-  const clock = new FakeClock();
-  const manager = new SessionManager({ keys: [KEY_A], clock, ...options });
-  return { clock, manager, jar: new CookieJar() };
-}
+const setup = (options: Partial<SessionOptions> = {}) => managerSetup(options);
 
 async function savedCookies(options: Partial<SessionOptions> = {}, secure = true) {
   const { manager, jar } = setup(options);
