@@ -23,6 +23,14 @@ describe("jsonTooDeep", () => {
     assert.equal(jsonTooDeep(`[${"[],".repeat(500)}[]]`, 2), false);
   });
 
+  test("arrays and objects count together: 33 of each, alternating, are 66 levels", () => {
+    const alternating = `${'[{"a":'.repeat(33)}1${"}]".repeat(33)}`;
+    assert.deepEqual(JSON.parse(alternating).length, 1);
+    assert.equal(jsonTooDeep(alternating, 64), true);
+    assert.equal(jsonTooDeep(alternating, 66), false);
+    assert.equal(jsonTooDeep(alternating, 65), true);
+  });
+
   test("a limit above 1000 or below 1 is a ConfigError", () => {
     assert.throws(() => newApp({ maxJsonDepth: 0 }), ConfigError);
     assert.throws(() => newApp({ maxJsonDepth: 5000 }), /maxJsonDepth/);

@@ -5,7 +5,7 @@
  * value (`JSON.stringify`), storing it in the session, or walking it recursively overflows the
  * stack at a few thousand levels, turning 10 KB of `[` into a 500. A limit on the raw text makes
  * that a 400 before any of it runs. The scan is one pass over the characters, skipped outright for
- * texts too short to reach the limit.
+ * texts too short to reach the limit or with too few `[` and `{` in them to nest that deep.
  */
 
 /** Deeper than any real document (API payloads nest under 20), far from any stack limit. */
@@ -13,7 +13,7 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 /** True when `text` opens more than `maxDepth` arrays/objects inside one another. */
 export function jsonTooDeep(text: string, maxDepth: number): boolean {
-  if (text.length <= maxDepth) return false;
+  if (text.length <= maxDepth || fewOpeners(text, maxDepth)) return false;
   let depth = 0;
   let inString = false;
   for (let index = 0; index < text.length; index++) {
@@ -32,3 +32,21 @@ export function jsonTooDeep(text: string, maxDepth: number): boolean {
   }
   return false;
 }
+
+/**
+ * True when `text` holds at most `maxDepth` of `[` and `{`, counted anywhere (inside strings too,
+ * so never fewer than it opens): then it cannot nest deeper. `indexOf` runs in native code, so for
+ * a typical payload this costs a few calls instead of a JavaScript loop over every character (a
+ * third of what `json()` spent on a 1 KB object in the benchmark's POST scenario).
+ */
+function fewOpeners(text: string, maxDepth: number): boolean {
+  let count = 0;
+  for (const opener of OPENERS) {
+    for (let at = text.indexOf(opener); at !== -1; at = text.indexOf(opener, at + 1)) {
+      if (++count > maxDepth) return false;
+    }
+  }
+  return true;
+}
+
+const OPENERS = ["[", "{"] as const;
