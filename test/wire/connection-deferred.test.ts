@@ -2,11 +2,17 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { describe, it } from "node:test";
 import { Connection, type ExchangeHandler } from "../../src/wire/connection.js";
-import { type DeferredWriter, writeNowOrDefer } from "../../src/wire/deferred-writes.js";
 import { HttpEngine } from "../../src/wire/listener.js";
 import { resolveLimits, resolveTimeouts } from "../../src/wire/options.js";
 import { WireRequest } from "../../src/wire/request.js";
 import { WireResponse } from "../../src/wire/response.js";
+import {
+  getRequest,
+  nextIteration,
+  RecordingSocket,
+  startClean,
+  statusLines,
+} from "./recording-socket.js";
 
 /**
  * Output written outside a read while earlier output of the same connection is held back to the
@@ -14,56 +20,6 @@ import { WireResponse } from "../../src/wire/response.js";
  * open (found by mutation testing, docs/mutation/connection.md): a `100 Continue` asked for from a
  * handler, and an upgrade's hand-off. Recording sockets make "before" and "after" exact.
  */
-
-const nextIteration = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Leaves no connection marked as having written at once in this iteration. */
-async function startClean(): Promise<void> {
-  const noop: DeferredWriter = { writeDeferred() {} };
-  writeNowOrDefer(noop);
-  writeNowOrDefer({ writeDeferred() {} });
-  await nextIteration();
-}
-
-/** Just enough of a socket for a connection and a hand-off; records what is written, in order. */
-class RecordingSocket {
-  text = "";
-  destroyed = false;
-  readonly remoteAddress = "127.0.0.1";
-  readonly remotePort = 50_000;
-  readonly localPort = 80;
-  on(): this {
-    return this;
-  }
-  once(): this {
-    return this;
-  }
-  off(): this {
-    return this;
-  }
-  setNoDelay(): this {
-    return this;
-  }
-  write(data: string | Uint8Array): boolean {
-    this.text += Buffer.from(data).toString("latin1");
-    return true;
-  }
-  end(): this {
-    return this;
-  }
-  cork(): void {}
-  uncork(): void {}
-  pause(): this {
-    return this;
-  }
-  resume(): this {
-    return this;
-  }
-  destroy(): this {
-    this.destroyed = true;
-    return this;
-  }
-}
 
 const handler: ExchangeHandler = {
   createRequest: (head, body, connection) => new WireRequest(head, body, connection),
@@ -99,16 +55,12 @@ function open(): { socket: RecordingSocket; connection: Connection } {
   return { socket, connection };
 }
 
-const get = (path: string, extra = ""): Buffer =>
-  Buffer.from(`GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`);
-const statusLines = (text: string): string[] => text.match(/HTTP\/1\.1 \d{3}/g) ?? [];
-
 /** Two connections read in one iteration: the second one's answers are held back. */
 async function secondConnection(second: Buffer) {
   await startClean();
   const one = open();
   const two = open();
-  one.connection.receive(get("/"), false);
+  one.connection.receive(getRequest("/"), false);
   two.connection.receive(second, false);
   return two;
 }
@@ -117,7 +69,7 @@ describe("connection: writes outside a read while output is held back", { timeou
   it("sends 100 Continue after the answers held back before it", async () => {
     const upload =
       "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n";
-    const two = await secondConnection(Buffer.concat([get("/"), Buffer.from(upload)]));
+    const two = await secondConnection(Buffer.concat([getRequest("/"), Buffer.from(upload)]));
     await nextIteration();
     assert.deepEqual(statusLines(two.socket.text), ["HTTP/1.1 200", "HTTP/1.1 100"]);
     two.connection.receive(Buffer.from("abc"), false);
@@ -131,8 +83,8 @@ describe("connection: writes outside a read while output is held back", { timeou
   });
 
   it("sends the answers held back before an upgrade, then hands the socket over", async () => {
-    const upgrade = get("/up", "Connection: Upgrade\r\nUpgrade: echo\r\n");
-    const two = await secondConnection(Buffer.concat([get("/"), upgrade]));
+    const upgrade = getRequest("/up", "Connection: Upgrade\r\nUpgrade: echo\r\n");
+    const two = await secondConnection(Buffer.concat([getRequest("/"), upgrade]));
     await nextIteration();
     assert.deepEqual(statusLines(two.socket.text), ["HTTP/1.1 200"]);
     assert.ok(two.socket.text.endsWith("\r\n\r\nhelloswitched"), two.socket.text);

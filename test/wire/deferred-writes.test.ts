@@ -5,72 +5,19 @@ import { describe, it } from "node:test";
 import { Server } from "../../src/index.js";
 import { Connection } from "../../src/wire/connection.js";
 import { type DeferredWriter, writeNowOrDefer } from "../../src/wire/deferred-writes.js";
+import {
+  getRequest,
+  nextIteration,
+  RecordingSocket,
+  startClean,
+  statusLines,
+} from "./recording-socket.js";
 
 /**
  * Output of connections answered in the same event-loop iteration: the first writes at once, the
  * others at the end of the iteration, each in its own order, ends after data, nothing for a
  * connection destroyed meanwhile. Fake sockets record every call, so "not yet" is exact.
  */
-
-const nextIteration = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Leaves no connection marked as having written at once: deferred output resets that mark. */
-async function startClean(): Promise<void> {
-  const noop: DeferredWriter = { writeDeferred() {} };
-  writeNowOrDefer(noop);
-  writeNowOrDefer({ writeDeferred() {} });
-  await nextIteration();
-}
-
-type Call = ["write", string] | ["end"];
-
-class RecordingSocket {
-  readonly calls: Call[] = [];
-  #onWrite: (() => void) | undefined;
-  destroyed = false;
-  readonly remoteAddress = "127.0.0.1";
-  readonly remotePort = 50_000;
-  readonly localPort = 80;
-  on(): this {
-    return this;
-  }
-  setNoDelay(): this {
-    return this;
-  }
-  write(data: string | Uint8Array): boolean {
-    this.calls.push(["write", Buffer.from(data).toString("latin1")]);
-    this.#onWrite?.();
-    return true;
-  }
-  /** Resolves with everything written once it contains `text`. */
-  written(text: string): Promise<string> {
-    return new Promise((resolve) => {
-      this.#onWrite = () => {
-        if (this.text.includes(text)) resolve(this.text);
-      };
-      this.#onWrite();
-    });
-  }
-  end(): this {
-    this.calls.push(["end"]);
-    return this;
-  }
-  cork(): void {}
-  uncork(): void {}
-  pause(): this {
-    return this;
-  }
-  resume(): this {
-    return this;
-  }
-  destroy(): this {
-    this.destroyed = true;
-    return this;
-  }
-  get text(): string {
-    return this.calls.map((call) => (call[0] === "write" ? call[1] : "<end>")).join("");
-  }
-}
 
 const app = new Server({ logger: false });
 app.get("/", () => "hello");
@@ -86,19 +33,13 @@ function open(): { socket: RecordingSocket; connection: Connection } {
   return { socket, connection };
 }
 
-function request(path: string, extra = ""): Buffer {
-  return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`);
-}
-
-const statusLines = (text: string): string[] => text.match(/HTTP\/1\.1 \d{3}/g) ?? [];
-
 /** Two connections answered in one iteration, from a clean start: the second one's is held back. */
 async function secondConnectionDeferred() {
   await startClean();
   const one = open();
   const two = open();
-  one.connection.receive(request("/"), false);
-  two.connection.receive(request("/"), false);
+  one.connection.receive(getRequest("/"), false);
+  two.connection.receive(getRequest("/"), false);
   return { one, two };
 }
 
@@ -125,7 +66,7 @@ describe("deferred writes", { timeout: 10_000 }, () => {
     assert.deepEqual(statusLines(one.socket.text), ["HTTP/1.1 200"]);
     assert.equal(two.socket.calls.length, 0);
     // A lone connection answering again in the same iteration still writes at once.
-    one.connection.receive(request("/"), false);
+    one.connection.receive(getRequest("/"), false);
     assert.equal(statusLines(one.socket.text).length, 2);
     await nextIteration();
     assert.match(two.socket.text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello$/);
@@ -135,7 +76,7 @@ describe("deferred writes", { timeout: 10_000 }, () => {
   it("keeps a deferred connection's answers in order and ends it after them", async () => {
     const { two } = await secondConnectionDeferred();
     // An async handler settles in a microtask; its answer joins the deferred output, then close.
-    two.connection.receive(request("/slow", "Connection: close\r\n"), false);
+    two.connection.receive(getRequest("/slow", "Connection: close\r\n"), false);
     await Promise.resolve();
     assert.equal(two.socket.calls.length, 0);
     await nextIteration();
@@ -157,7 +98,7 @@ describe("deferred writes", { timeout: 10_000 }, () => {
 
   it("sends held-back output and a streamed body's head before the body's chunks", async () => {
     const { two } = await secondConnectionDeferred();
-    two.connection.receive(request("/stream"), false);
+    two.connection.receive(getRequest("/stream"), false);
     // The stream's chunks come after a few microtasks; its head and the earlier answer must
     // already be on the socket, in that order, before any chunk.
     const text = await two.socket.written("chunk-2");
