@@ -25,7 +25,7 @@ describe("jsonTooDeep", () => {
 
   test("arrays and objects count together: 33 of each, alternating, are 66 levels", () => {
     const alternating = `${'[{"a":'.repeat(33)}1${"}]".repeat(33)}`;
-    assert.deepEqual(JSON.parse(alternating).length, 1);
+    assert.equal(JSON.parse(alternating).length, 1, "valid JSON");
     assert.equal(jsonTooDeep(alternating, 64), true);
     assert.equal(jsonTooDeep(alternating, 66), false);
     assert.equal(jsonTooDeep(alternating, 65), true);
