@@ -53,8 +53,8 @@ const EXTERNAL_PEERS: ReadonlySet<PeerName> = new Set(["nginx"]);
 /**
  * Why `name` is not measured in a scenario, or undefined if it is. nginx answers only fixed GETs
  * from its configuration and stands in for TLS termination, so it joins the TLS scenarios only.
- * Memory is compared for Node servers only: the C++ servers keep their
- * connections outside the JavaScript heap, and uWebSockets.js closes idle connections after 10 s.
+ * Memory is compared for Node servers only: the C++ servers keep their connections outside the
+ * JavaScript heap, and uWebSockets.js closes idle connections after 10 s.
  */
 export function notMeasuredReason(
   name: PeerName,

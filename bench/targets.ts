@@ -76,16 +76,23 @@ export function comparedPeers(scenario: number, fetchApp = false): ReadonlySet<P
   const peers = new Set<PeerName>();
   for (const target of TARGETS) {
     if (target.scenario !== scenario) continue;
-    peers.add(fetchApp ? FETCH_SUBJECT : SUBJECT);
-    peers.add(
-      target.baseline ??
-        (target.measure === "messages" || target.measure === "socket-heap"
-          ? WEBSOCKET_BASELINE
-          : BASELINE_PEER),
-    );
+    peers.add(subjectOf(fetchApp));
+    peers.add(baselineOf(target));
     if (target.measure === "margin") peers.add(FLOOR);
   }
   return peers;
+}
+
+/** The peer measured against the target: slow-serv, or the Hono app on it. */
+function subjectOf(fetchApp: boolean): PeerName {
+  return fetchApp ? FETCH_SUBJECT : SUBJECT;
+}
+
+/** The peer a target's ratio or margin is to: one choice for judging and for pairing. */
+function baselineOf(target: Target): PeerName {
+  if (target.baseline !== undefined) return target.baseline;
+  const webSocket = target.measure === "messages" || target.measure === "socket-heap";
+  return webSocket ? WEBSOCKET_BASELINE : BASELINE_PEER;
 }
 
 export interface TargetOutcome {
@@ -131,7 +138,7 @@ export function medianMargin(peer: PeerLoadResult, floor: PeerLoadResult): numbe
 
 function evaluateMargin(target: Target, result: LoadScenarioResult): TargetOutcome {
   const subject = measuredPeer(result, SUBJECT);
-  const baseline = measuredPeer(result, BASELINE_PEER);
+  const baseline = measuredPeer(result, baselineOf(target));
   const floor = measuredPeer(result, FLOOR);
   if (subject === undefined || baseline === undefined || floor === undefined) {
     return notMeasured(target);
@@ -148,8 +155,8 @@ function evaluateMargin(target: Target, result: LoadScenarioResult): TargetOutco
 
 function evaluateLoad(target: Target, result: LoadScenarioResult): TargetOutcome {
   if (target.measure === "margin") return evaluateMargin(target, result);
-  const subject = measuredPeer(result, result.scenario.fetchApp === true ? FETCH_SUBJECT : SUBJECT);
-  const baseline = measuredPeer(result, target.baseline ?? BASELINE_PEER);
+  const subject = measuredPeer(result, subjectOf(result.scenario.fetchApp === true));
+  const baseline = measuredPeer(result, baselineOf(target));
   if (subject === undefined || baseline === undefined) return notMeasured(target);
   const timeouts = subject.rounds.reduce((sum, round) => sum + round.wrk.errors.timeout, 0);
   const loadBound = target.measure === "throughput" && isLoadBound(subject);
@@ -183,7 +190,7 @@ const cpuOfMessage = (round: WebSocketRound): number => round.cpuUsPerMessage;
 
 function evaluateWebSocket(target: Target, result: WebSocketScenarioResult): TargetOutcome {
   const subject = measuredPeer(result, SUBJECT);
-  const baseline = measuredPeer(result, WEBSOCKET_BASELINE);
+  const baseline = measuredPeer(result, baselineOf(target));
   if (subject === undefined || baseline === undefined) return notMeasured(target);
   const ratioOf = (select: (round: WebSocketRound) => number): number =>
     medianRatio(subject.rounds.map(select), baseline.rounds.map(select));
